@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): accuracy and speed, results written to ``bench/results/``."""

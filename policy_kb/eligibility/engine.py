@@ -1,0 +1,148 @@
+"""Evaluate a profile: categories with cited reasons, benefits, the work-permit estimate, next steps.
+
+The result is the stable JSON interface shared by the CLI and the chat actions::
+
+    {"categories": [{"id", "article", "status", "reasons"}],
+     "benefits": [{"id", "article", "text"}],
+     "work_permit": {"points", "max_points", "class", "class_if_max", "items": [{"item", "points"}], "basis"},
+     "next_steps": [str], "missing": [{"field", "question", "affects"}], "notice": str}
+
+``article`` is 1..25, or null for the closing clause on Hong Kong, Macao and Taiwan talent. Every
+reason and benefit text ends with its citation. ``missing`` lists the unanswered questions that would
+sharpen the result and what each affects (category ids, benefit ids, ``work_permit``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Union
+
+from policy_kb.citation import cite, cite_many, parse_ref
+from policy_kb.eligibility import points
+from policy_kb.eligibility.data import load_facts, messages, sentences
+from policy_kb.eligibility.profile import SCHEMA, Profile, parse_profile
+from policy_kb.eligibility.rules import STATUS_RANK, Rules, evaluate as holds, first_match, load_rules
+from policy_kb.lang import LANGS
+
+_STATUSES = sorted(STATUS_RANK, key=STATUS_RANK.__getitem__)  # unlikely, possible, likely
+_POSSIBLE = STATUS_RANK["possible"]
+Missing = dict[str, list[str]]  # profile key -> ids of what its answer could change
+
+
+class _Context:
+    """What every part of one evaluation shares: profile, language, rules, and the missing answers."""
+
+    def __init__(self, profile: Profile, lang: str) -> None:
+        self.profile = profile
+        self.lang = lang
+        self.rules: Rules = load_rules()
+        self.missing: Missing = {}
+
+    def needs(self, keys: frozenset[str], affected: str) -> None:
+        for key in keys:
+            ids = self.missing.setdefault(key, [])
+            if affected not in ids:
+                ids.append(affected)
+
+    def holds(self, cond: Any) -> bool:
+        return cond is None or holds(cond, self.profile, self.rules.conditions).value is True
+
+    def text(self, entry: Mapping[str, Any], key: str) -> str:
+        """A bilingual text of the rules, with ``{field}`` filled in."""
+        return entry[f"{key}_{self.lang}"].format(field=self.field_label())
+
+    def field_label(self) -> str:
+        if self.profile.field_id is not None:
+            return load_facts().field_name(self.profile.field_id, self.lang)
+        return self.profile.field or messages(self.lang)["field_not_given"]
+
+    def questions(self, keys: set[str]) -> str:
+        labels = [self.rules.questions[k][self.lang] for k in SCHEMA if k in keys]
+        return messages(self.lang)["list_sep"].join(labels)
+
+
+def _category(category: dict[str, Any], ctx: _Context) -> dict[str, Any]:
+    """Status and reasons: the first outcome that holds, softened to `possible` at most while a
+    better outcome still depends on unanswered questions (those are reported as missing)."""
+    outcomes = category["outcomes"]
+    choice = first_match([o["when"] for o in outcomes], ctx.profile, ctx.rules.conditions)
+    chosen = None if choice.chosen is None else outcomes[choice.chosen]
+    chosen_rank = -1 if chosen is None else STATUS_RANK[chosen["status"]]
+    better = [(i, keys) for i, keys in choice.undecided if STATUS_RANK[outcomes[i]["status"]] > chosen_rank]
+    rank = chosen_rank
+    if better:
+        rank = max(chosen_rank, min(_POSSIBLE, max(STATUS_RANK[outcomes[i]["status"]] for i, _ in better)))
+    article = parse_ref(category["article"])
+    reasons = []
+    if chosen is not None and STATUS_RANK[chosen["status"]] == rank:
+        reasons.append(ctx.text(chosen, "reason"))
+    if better:
+        keys = set().union(*(k for _, k in better))
+        ctx.needs(frozenset(keys), category["id"])
+        pending = messages(ctx.lang)["pending"].format(
+            criteria=ctx.rules.category_criteria(category, ctx.lang), questions=ctx.questions(keys)
+        )
+        reasons.append(pending)
+    reasons += [ctx.text(n, "reason") for n in category.get("notes", ()) if ctx.holds(n["when"])]
+    return {
+        "id": category["id"],
+        "article": article,
+        "status": _STATUSES[rank],
+        "reasons": [sentences([r, cite(article, ctx.lang)], ctx.lang) for r in reasons],
+    }
+
+
+def _benefits(ctx: _Context) -> list[dict[str, Any]]:
+    """Benefits and procedures quoted from facts.yml, each with the note of its first variant that holds."""
+    out = []
+    for benefit in ctx.rules.benefits:
+        fact = load_facts().entries[benefit["id"]]
+        variants = benefit.get("variants", [{"when": None}])
+        choice = first_match([v["when"] for v in variants], ctx.profile, ctx.rules.conditions)
+        for _, keys in choice.undecided:
+            ctx.needs(keys, benefit["id"])
+        if choice.chosen is None:
+            continue
+        variant = variants[choice.chosen]
+        note = ctx.text(variant, "note") if f"note_{ctx.lang}" in variant else ""
+        text = sentences([fact.text[ctx.lang], note, cite(fact.article, ctx.lang)], ctx.lang)
+        out.append({"id": benefit["id"], "article": fact.article, "text": text})
+    return out
+
+
+def _next_steps(ctx: _Context) -> list[str]:
+    steps = []
+    for step in ctx.rules.next_steps:
+        if ctx.holds(step.get("when")):
+            refs = [parse_ref(a) for a in step.get("articles", ())]
+            steps.append(sentences([ctx.text(step, "text"), cite_many(refs, ctx.lang) if refs else ""], ctx.lang))
+    return steps
+
+
+def evaluate(profile: Union[Profile, Mapping[str, Any]], lang: str) -> dict[str, Any]:
+    """The pre-check result for ``profile`` (validated here if given as a mapping) in ``lang``.
+
+    Raises :class:`~policy_kb.eligibility.profile.ProfileError` for an invalid profile and
+    ``ValueError`` for a language other than ``zh``/``en``.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang: expected one of {'|'.join(LANGS)}, got {lang!r}")
+    if not isinstance(profile, Profile):
+        profile = parse_profile(profile)
+    ctx = _Context(profile, lang)
+    categories = [_category(c, ctx) for c in ctx.rules.categories]
+    benefits = _benefits(ctx)
+    estimate = points.estimate(profile)
+    ctx.needs(estimate.missing, "work_permit")
+    return {
+        "categories": categories,
+        "benefits": benefits,
+        "work_permit": points.as_dict(estimate, lang),
+        "next_steps": _next_steps(ctx),
+        "missing": [
+            {"field": key, "question": ctx.rules.questions[key][lang], "affects": ctx.missing[key]}
+            for key in SCHEMA
+            if key in ctx.missing
+        ],
+        "notice": messages(lang)["notice"],
+    }

@@ -1,0 +1,159 @@
+"""Bilingual search over the KB: articles, facts and question variants, ranked by BM25.
+
+Each article, fact and question variant is indexed per language as one document; documents map to
+their article, and an article scores as its best document. The answer shown for an article is the
+text of its best-matching fact when a fact matched (amounts and conditions), else its plain-language
+summary; both end with the citation.
+
+Confidence: an article whose score is below :data:`MIN_SCORE` is not offered: the search answers
+"nothing found" rather than guess. The threshold is tuned with ``make bench`` on the evaluation set's
+in-scope and out-of-scope questions (it separated them better than scores divided by the query's
+own IDF ceiling, which punished long, chatty questions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+
+from policy_kb.citation import ArticleRef, cite
+from policy_kb.db import open_kb
+from policy_kb.lang import Lang, detect
+from policy_kb.source import Article, Fact, PolicySource
+from policy_kb.text import Analyzer, normalize
+
+MAX_QUERY_CHARS = 500
+MIN_SCORE = 6.0
+#: BM25 parameters, tuned with the threshold (short question variants favour a low length penalty).
+BM25_K1 = 1.2
+BM25_B = 0.4
+#: Weight of an article's second-best document: several matching documents make an article likelier.
+SECOND_DOC_WEIGHT = 0.25
+
+
+@dataclass(frozen=True)
+class Doc:
+    article: ArticleRef
+    lang: str
+    fact: Fact | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    article: ArticleRef
+    title: str
+    answer: str
+    score: float
+    units: list[str]
+    snippet: str
+
+
+@dataclass
+class Response:
+    """What a search returns. ``status``: ok | not_found | empty | too_long | no_content."""
+
+    query: str
+    lang: Lang
+    status: str
+    results: list[Result] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {
+            "query": self.query,
+            "lang": self.lang,
+            "status": self.status,
+            "results": [r.__dict__ for r in self.results],
+        }
+
+
+class Searcher:
+    """The index is built once per process from the KB database (milliseconds for a few hundred docs)."""
+
+    def __init__(self, kb: PolicySource) -> None:
+        self.kb = kb
+        self.analyzer = Analyzer(kb)
+        self._articles = {a.number: a for a in kb.articles}
+        docs, corpus = self._documents()
+        self._docs = docs
+        self._retriever = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+        self._retriever.index(corpus, show_progress=False)
+
+    def _documents(self) -> tuple[list[Doc], list[list[str]]]:
+        docs: list[Doc] = []
+        corpus: list[list[str]] = []
+
+        def add(doc: Doc, *texts: str) -> None:
+            docs.append(doc)
+            corpus.append(self.analyzer.tokens(" ".join(texts)) or ["<empty>"])
+
+        for a in self.kb.articles:
+            for lang in ("zh", "en"):
+                add(Doc(a.number, lang), a.title.get(lang), a.summary.get(lang), a.text.get(lang))
+        for f in self.kb.facts:
+            for lang in ("zh", "en"):
+                add(Doc(f.article, lang, f), f.name.get(lang), f.text.get(lang))
+        for ref, lang, text in self.kb.questions:
+            add(Doc(ref, lang), text)
+        return docs, corpus
+
+    def search(self, query: str, lang: Lang | None = None, top: int = 3) -> Response:
+        query = query or ""
+        lang = lang or detect(query, default="zh")
+        if not query.strip():
+            return Response(query, lang, "empty")
+        if len(query) > MAX_QUERY_CHARS:
+            return Response(query[:MAX_QUERY_CHARS], lang, "too_long")
+        tokens = self.analyzer.tokens(query)
+        if not tokens:
+            return Response(query, lang, "no_content")
+        scores = self._retriever.get_scores(tokens) if self._known(tokens) else np.zeros(len(self._docs))
+        ranked = self._rank_articles(scores)
+        results = [self._result(ref, best, conf, lang) for ref, best, conf in ranked[:top] if conf >= MIN_SCORE]
+        return Response(query, lang, "ok" if results else "not_found", results)
+
+    def _known(self, tokens: list[str]) -> bool:
+        return any(t in self._retriever.vocab_dict for t in tokens)
+
+    def _rank_articles(self, scores: np.ndarray) -> list[tuple[ArticleRef, int, float]]:
+        """(article, index of the document to answer from, score), best first."""
+        per_article: dict[ArticleRef, list[int]] = {}
+        for i in np.argsort(-scores)[:200]:
+            if scores[i] <= 0:
+                break
+            per_article.setdefault(self._docs[i].article, []).append(int(i))
+        ranked = []
+        for ref, idx in per_article.items():
+            score = float(scores[idx[0]] + SECOND_DOC_WEIGHT * (scores[idx[1]] if len(idx) > 1 else 0.0))
+            best_fact = next((i for i in idx[:3] if self._docs[i].fact), idx[0])
+            ranked.append((ref, best_fact, score))
+        ranked.sort(key=lambda r: -r[2])
+        return ranked
+
+    def _result(self, ref: ArticleRef, doc_index: int, conf: float, lang: Lang) -> Result:
+        article: Article = self._articles[ref]
+        fact = self._docs[doc_index].fact
+        body = fact.text.get(lang) if fact else article.summary.get(lang)
+        return Result(
+            article=ref,
+            title=article.title.get(lang),
+            answer=f"{body}{'' if lang == 'zh' else ' '}{cite(ref, lang)}",
+            score=round(conf, 2),
+            units=[self.kb.units[u].get(lang) for u in article.units_zh],
+            snippet=_snippet(article.text.get(lang)),
+        )
+
+
+def _snippet(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@lru_cache(maxsize=1)
+def default_searcher() -> Searcher:
+    """The process-wide searcher over the KB database at ``KB_DATABASE_URL``."""
+    return Searcher(open_kb())
+
+
+__all__ = ["Response", "Result", "Searcher", "default_searcher", "normalize"]

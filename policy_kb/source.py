@@ -1,0 +1,195 @@
+"""Read and check ``policy_kb/data/*.yml``, the single source of truth of the knowledge base.
+
+Everything downstream (the KB database, the search index, the eligibility rules, the Rasa lookup
+tables) is built from what :func:`load_source` returns, so the checks that keep the data honest live
+here: every article has both languages, every fact names an existing article, ids are unique.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from policy_kb.citation import ArticleRef, parse_ref
+from policy_kb.lang import LANGS
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+#: Files the KB database is built from; their content hash decides when to rebuild it.
+KB_FILES = ("articles.yml", "units.yml", "facts.yml", "questions.yml", "synonyms.yml")
+FACT_KINDS = ("category", "benefit", "procedure")
+
+
+class SourceError(ValueError):
+    """The YAML data breaks a rule the rest of the system relies on."""
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A text in both languages; ``get(lang)`` picks one."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class Article:
+    ordinal: int  # 1..26: position in the document (the closing clause is 26)
+    number: ArticleRef  # 1..25, None for the closing clause
+    chapter: int | None
+    title: Bilingual
+    text: Bilingual
+    summary: Bilingual
+    units_zh: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A structured fact tied to one article: a talent category, a benefit or a procedure."""
+
+    id: str
+    kind: str
+    article: ArticleRef
+    name: Bilingual
+    text: Bilingual
+    amount_cny: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    code: str
+    title: Bilingual
+    chapters: dict[int, Bilingual]
+    articles: tuple[Article, ...]
+    units: dict[str, Bilingual]  # zh short name -> zh/en names
+    facts: tuple[Fact, ...]
+    fields: tuple[dict[str, Any], ...]
+    questions: tuple[tuple[ArticleRef, str, str], ...]  # (article, lang, text)
+    synonyms: tuple[dict[str, Any], ...]
+    digest: str
+
+    def article(self, ref: ArticleRef) -> Article:
+        for article in self.articles:
+            if article.number == ref:
+                return article
+        raise KeyError(ref)
+
+
+def _read(name: str) -> Any:
+    with open(DATA_DIR / name, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def _bilingual(entry: dict[str, Any], key: str, where: str) -> Bilingual:
+    zh, en = entry.get(f"{key}_zh"), entry.get(f"{key}_en")
+    for lang, value in (("zh", zh), ("en", en)):
+        if not isinstance(value, str) or not value.strip():
+            raise SourceError(f"{where}: {key}_{lang} is missing or empty")
+    return Bilingual(zh.strip(), en.strip())
+
+
+def _ref(value: Any, where: str) -> ArticleRef:
+    try:
+        return parse_ref(value)
+    except ValueError as e:
+        raise SourceError(f"{where}: {e}") from None
+
+
+def _articles(doc: dict[str, Any]) -> tuple[Article, ...]:
+    articles = []
+    for ordinal, a in enumerate(doc["articles"], start=1):
+        where = f"article {a.get('number')}"
+        number = None if a["number"] is None else _ref(a["number"], where)
+        articles.append(
+            Article(
+                ordinal=ordinal,
+                number=number,
+                chapter=a.get("chapter"),
+                title=_bilingual(a, "title", where),
+                text=_bilingual(a, "text", where),
+                summary=_bilingual(a, "summary", where),
+                units_zh=tuple(a.get("units_zh") or ()),
+            )
+        )
+    numbers = [a.number for a in articles]
+    if numbers != [*range(1, 26), None]:
+        raise SourceError(f"articles must be 1..25 then the closing clause, got {numbers}")
+    return tuple(articles)
+
+
+def _facts(doc: dict[str, Any]) -> tuple[Fact, ...]:
+    facts = []
+    for kind, key in (("category", "categories"), ("benefit", "benefits"), ("procedure", "procedures")):
+        for entry in doc.get(key) or ():
+            where = f"{kind} {entry.get('id')}"
+            text_key = "criteria" if kind == "category" else "text"
+            extra = {k: v for k, v in entry.items() if not k.startswith(("name_", f"{text_key}_"))}
+            for k in ("id", "article", "amount_cny"):
+                extra.pop(k, None)
+            facts.append(
+                Fact(
+                    id=entry["id"],
+                    kind=kind,
+                    article=_ref(entry.get("article"), where),
+                    name=_bilingual(entry, "name", where),
+                    text=_bilingual(entry, text_key, where),
+                    amount_cny=entry.get("amount_cny"),
+                    data=extra,
+                )
+            )
+    ids = [f.id for f in facts]
+    if len(ids) != len(set(ids)):
+        raise SourceError(f"duplicate fact ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return tuple(facts)
+
+
+def _questions(doc: dict[str, Any]) -> tuple[tuple[ArticleRef, str, str], ...]:
+    out = []
+    for entry in doc["questions"]:
+        ref = _ref(entry["article"], "questions")
+        for lang in LANGS:
+            out.extend((ref, lang, q.strip()) for q in entry.get(lang) or () if q and q.strip())
+    return tuple(out)
+
+
+def source_digest() -> str:
+    """SHA-256 over the KB files: the KB database records it and rebuilds when it changes."""
+    h = hashlib.sha256()
+    for name in KB_FILES:
+        h.update(name.encode())
+        h.update((DATA_DIR / name).read_bytes())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def load_source() -> PolicySource:
+    """Load and check all KB files (cached: the files do not change while a process runs)."""
+    doc = _read("articles.yml")
+    facts_doc = _read("facts.yml")
+    units = {u["zh"]: Bilingual(u["zh"], u["en"]) for u in _read("units.yml")["units"]}
+    source = PolicySource(
+        code=doc["document"]["code"],
+        title=_bilingual(doc["document"], "title", "document"),
+        chapters={c["number"]: _bilingual(c, "title", f"chapter {c['number']}") for c in doc["chapters"]},
+        articles=_articles(doc),
+        units=units,
+        facts=_facts(facts_doc),
+        fields=tuple(facts_doc.get("fields") or ()),
+        questions=_questions(_read("questions.yml")),
+        synonyms=tuple(_read("synonyms.yml")["concepts"]),
+        digest=source_digest(),
+    )
+    missing_units = sorted({u for a in source.articles for u in a.units_zh} - set(units))
+    if missing_units:
+        raise SourceError(f"units without an English name in units.yml: {missing_units}")
+    for f in source.fields:
+        _ref(f.get("article"), f"field {f.get('id')}")
+    return source

@@ -1,0 +1,93 @@
+"""Bilingual search: synonyms across languages, mixed input, traditional characters, honest misses."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy_kb.search import MAX_QUERY_CHARS, default_searcher
+from policy_kb.text import normalize
+
+
+@pytest.fixture(scope="module")
+def searcher():
+    return default_searcher()
+
+
+def top(searcher, query: str, lang: str | None = None):
+    resp = searcher.search(query, lang)
+    assert resp.status == "ok", (query, resp.status)
+    return resp.results[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "article"),
+    [
+        ("绿卡有什么用", 18),
+        ("What does the green card give me?", 18),
+        ("How do I get PR in Shanxi?", 19),
+        ("永久居留怎么办理", 19),
+        ("我是PhD，能申请吗", 1),
+        ("省级重点引才项目 funding per person?", 6),
+        ("how much is the friendship award", 14),
+        ("友誼獎獎金多少", 14),
+        ("科技成果转化收益个人能拿多少", 13),
+        ("Is government funding for foreign experts taxed?", 20),
+        ("我祖籍山西，回乡创业有支持吗", 9),
+        ("I graduated from a Chinese university, can I work in Shanxi directly?", 10),
+        ("香港人才可以参照吗", None),
+    ],
+)
+def test_finds_the_article(searcher, query: str, article) -> None:
+    assert top(searcher, query).article == article
+
+
+def test_synonyms_bridge_languages(searcher) -> None:
+    for term, concept in [("green card", "green_card"), ("绿卡", "green_card"), ("PR", "permanent_residence"),
+                          ("永久居留", "permanent_residence"), ("PhD", "doctorate"), ("博士", "doctorate")]:
+        assert searcher.analyzer.concepts(term) == [concept], term
+
+
+def test_longest_term_wins(searcher) -> None:
+    assert searcher.analyzer.concepts("永久居留证") == ["permanent_residence"]
+    assert "pr" not in searcher.analyzer.concepts("program"), "English terms match whole words only"
+
+
+def test_traditional_characters_fold_to_simplified() -> None:
+    assert normalize("永久居留證") == "永久居留证"
+    assert normalize("ＧＲＥＥＮ　Card") == "green card"
+
+
+def test_answers_in_the_query_language_with_citation(searcher) -> None:
+    zh = top(searcher, "友谊奖奖金多少")
+    assert zh.answer.endswith("（依据：第十四条）") and "10万" in zh.answer + zh.snippet
+    en = top(searcher, "How much is the Friendship Award?")
+    assert en.answer.endswith("(Source: Article 14)") and "100,000" in en.answer
+    assert en.units and all(u.isascii() for u in en.units)
+    forced = top(searcher, "How much is the Friendship Award?", lang="zh")
+    assert forced.answer.endswith("（依据：第十四条）")
+
+
+def test_mixed_query_answers_in_the_dominant_language(searcher) -> None:
+    assert searcher.search("我是PhD，能申请吗").lang == "zh"
+    assert searcher.search("Can I get 绿卡 in Shanxi?").lang == "en"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["What's the weather in Taiyuan tomorrow?", "红烧肉怎么做", "hello", "SELECT * FROM kb_articles; DROP TABLE kb_articles;--"],
+)
+def test_below_threshold_it_says_nothing_found(searcher, query: str) -> None:
+    assert searcher.search(query).status == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("", "empty"), ("   ", "empty"), ("😀🎉👍", "no_content"), ("？！。", "no_content"), ("绿" * (MAX_QUERY_CHARS + 1), "too_long")],
+)
+def test_bad_input_gets_a_status_not_an_exception(searcher, query: str, status: str) -> None:
+    assert searcher.search(query).status == status
+
+
+def test_sql_looking_text_leaves_the_kb_intact(searcher) -> None:
+    searcher.search("'; DROP TABLE kb_articles; --")
+    assert default_searcher().search("绿卡有什么用").results[0].article == 18
