@@ -74,7 +74,7 @@ class Analyzer:
         }
         self._zh_re, self._zh_concept = _alternation(zh_terms), zh_terms
         self._en_re, self._en_concept = _alternation(en_terms), en_terms
-        self._user_words = self._dictionary_words(source)
+        self.user_words = self._dictionary_words(source)
         self._stop_zh = {
             line.strip()
             for line in (DATA_DIR / "stopwords_zh.txt").read_text(encoding="utf-8").splitlines()
@@ -93,7 +93,7 @@ class Analyzer:
     def _jieba(self) -> jieba.Tokenizer:
         tokenizer = jieba.Tokenizer()
         tokenizer.initialize()
-        for word in sorted(self._user_words):
+        for word in sorted(self.user_words):
             tokenizer.add_word(word, freq=None)
         return tokenizer
 

@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from policy_kb.messages import message
-from policy_kb.search import Response, default_searcher
+
+if TYPE_CHECKING:
+    from policy_kb.search import Response
 
 UNITS_LABEL = {"zh": "责任单位", "en": "Responsible units"}
 
@@ -38,6 +41,8 @@ def _positive(value: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from policy_kb.search import default_searcher  # spaCy loads TensorFlow: only when searching
+
     searcher = default_searcher()
     if args.interactive:
         return _interactive(searcher, args)

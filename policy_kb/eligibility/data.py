@@ -8,7 +8,7 @@ exists once, in the KB, and the rules refer to it by id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ class RuleError(ValueError):
     """The pre-check's data is inconsistent (a bug in the YAML, not in the user's input)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_yaml(name: str) -> Any:
     """One data file, parsed once per process (the files do not change while it runs)."""
     with open(DATA_DIR / name, encoding="utf-8") as f:
@@ -74,6 +74,7 @@ def load_facts() -> Facts:
     return Facts(fields=tuple(doc.get("fields") or ()), entries=entries)
 
 
+@cache
 def messages(lang: str) -> dict[str, str]:
     """The ``messages`` of eligibility.yml in one language (``pending_zh`` -> ``pending``)."""
     suffix = f"_{lang}"

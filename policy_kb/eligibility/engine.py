@@ -15,13 +15,14 @@ sharpen the result and what each affects (category ids, benefit ids, ``work_perm
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Union
+from typing import Any
 
 from policy_kb.citation import cite, cite_many, parse_ref
 from policy_kb.eligibility import points
-from policy_kb.eligibility.data import load_facts, messages, sentences
+from policy_kb.eligibility.data import RuleError, load_facts, messages, sentences
 from policy_kb.eligibility.profile import SCHEMA, Profile, parse_profile
-from policy_kb.eligibility.rules import STATUS_RANK, Rules, evaluate as holds, first_match, load_rules
+from policy_kb.eligibility.rules import STATUS_RANK, Rules, first_match, load_rules
+from policy_kb.eligibility.rules import evaluate as holds
 from policy_kb.lang import LANGS
 
 _STATUSES = sorted(STATUS_RANK, key=STATUS_RANK.__getitem__)  # unlikely, possible, likely
@@ -69,9 +70,10 @@ def _category(category: dict[str, Any], ctx: _Context) -> dict[str, Any]:
     chosen = None if choice.chosen is None else outcomes[choice.chosen]
     chosen_rank = -1 if chosen is None else STATUS_RANK[chosen["status"]]
     better = [(i, keys) for i, keys in choice.undecided if STATUS_RANK[outcomes[i]["status"]] > chosen_rank]
-    rank = chosen_rank
-    if better:
-        rank = max(chosen_rank, min(_POSSIBLE, max(STATUS_RANK[outcomes[i]["status"]] for i, _ in better)))
+    if chosen is None and not better:
+        raise RuleError(f"category {category['id']}: no outcome covers this profile")
+    best_pending = max((STATUS_RANK[outcomes[i]["status"]] for i, _ in better), default=-1)
+    rank = max(chosen_rank, min(_POSSIBLE, best_pending))
     article = parse_ref(category["article"])
     reasons = []
     if chosen is not None and STATUS_RANK[chosen["status"]] == rank:
@@ -119,7 +121,7 @@ def _next_steps(ctx: _Context) -> list[str]:
     return steps
 
 
-def evaluate(profile: Union[Profile, Mapping[str, Any]], lang: str) -> dict[str, Any]:
+def evaluate(profile: Profile | Mapping[str, Any], lang: str) -> dict[str, Any]:
     """The pre-check result for ``profile`` (validated here if given as a mapping) in ``lang``.
 
     Raises :class:`~policy_kb.eligibility.profile.ProfileError` for an invalid profile and

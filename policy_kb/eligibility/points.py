@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any
 
 from policy_kb.eligibility.data import RuleError, load_yaml, sentences
 from policy_kb.eligibility.profile import Profile
@@ -36,7 +36,7 @@ class Estimate:
     max_points: int
     klass: str
     class_if_max: str
-    class_a_direct: Optional[bool]  # selected for a national programme: class A without points
+    class_a_direct: bool | None  # selected for a national programme: class A without points
     missing: frozenset[str]
 
 

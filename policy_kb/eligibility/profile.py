@@ -20,7 +20,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from policy_kb.eligibility.data import load_facts
 
@@ -58,25 +58,25 @@ def _short(text: str) -> str:
 class Profile:
     """A validated profile; ``None`` everywhere means "not answered"."""
 
-    degree: Optional[str] = None
-    degree_from: Optional[str] = None
-    years_experience: Optional[float] = None
-    field: Optional[str] = None
-    age: Optional[int] = None
-    role: Optional[str] = None
-    advanced_technology: Optional[bool] = None
-    shanxi_roots: Optional[bool] = None
-    hk_macao_taiwan: Optional[bool] = None
-    years_in_shanxi: Optional[float] = None
-    talent_programme: Optional[str] = None
-    annual_salary_cny: Optional[float] = None
-    months_per_year_in_china: Optional[float] = None
-    hsk_level: Optional[int] = None
-    former_chinese_national: Optional[bool] = None
-    fortune500_experience: Optional[bool] = None
-    holds_ip: Optional[bool] = None
+    degree: str | None = None
+    degree_from: str | None = None
+    years_experience: float | None = None
+    field: str | None = None
+    age: int | None = None
+    role: str | None = None
+    advanced_technology: bool | None = None
+    shanxi_roots: bool | None = None
+    hk_macao_taiwan: bool | None = None
+    years_in_shanxi: float | None = None
+    talent_programme: str | None = None
+    annual_salary_cny: float | None = None
+    months_per_year_in_china: float | None = None
+    hsk_level: int | None = None
+    former_chinese_national: bool | None = None
+    fortune500_experience: bool | None = None
+    holds_ip: bool | None = None
     #: The facts.yml field ``field`` maps to (derived, not an input key).
-    field_id: Optional[str] = None
+    field_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def _check(key: str, value: Any) -> Any:
             raise ProfileError(key, spec.expected(), value)
         return value.strip()
     # numbers: bool is an int subclass in Python, but true is not a number of years
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not math.isfinite(value)):
         raise ProfileError(key, spec.expected(), value)
     if spec.kind == "whole" and value != int(value):
         raise ProfileError(key, spec.expected(), value)
@@ -182,14 +182,14 @@ def _contains(text: str, alias: str) -> bool:
     return alias in text
 
 
-def match_field(text: str) -> Optional[str]:
+def match_field(text: str) -> str | None:
     """The facts.yml field id ``text`` names, or ``None``.
 
     An exact name or alias wins; otherwise the longest alias found inside the text ("PhD in data
     science" -> big_data), so that "new energy vehicles" is not taken for "new energy".
     """
     norm = normalize(text)
-    best: Optional[tuple[int, str]] = None
+    best: tuple[int, str] | None = None
     for f in load_facts().fields:
         for alias in (f["zh"], f["en"], *f.get("aliases_zh", ()), *f.get("aliases_en", ())):
             a = normalize(str(alias))

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Optional
+from typing import Any
 
-from policy_kb.citation import ArticleRef, parse_ref
 from policy_kb.eligibility.data import RuleError, load_facts, load_yaml
 from policy_kb.eligibility.profile import DEGREES, SCHEMA, Profile
 
@@ -27,7 +26,7 @@ _ORDERED = {"degree": DEGREES}  # choice keys that `<key>_at_least` compares by 
 class Verdict:
     """``value`` is True, False or None (undecided); ``missing`` are the keys that would decide it."""
 
-    value: Optional[bool]
+    value: bool | None
     missing: frozenset[str] = frozenset()
 
 
@@ -64,7 +63,8 @@ def check_condition(cond: Any, named: dict[str, Condition], seen: tuple[str, ...
         if _kind(arg) != "yes_no":
             raise RuleError(f"is_true: {arg!r} is not a yes/no answer")
     elif op == "field_in_article":
-        parse_ref(arg)
+        if not isinstance(arg, int) or isinstance(arg, bool) or not 1 <= arg <= 25:
+            raise RuleError(f"field_in_article: expected an article number 1..25, got {arg!r}")
     elif op == "field_listed":
         if not isinstance(arg, bool):
             raise RuleError(f"field_listed: expected true or false, got {arg!r}")
@@ -104,7 +104,7 @@ def evaluate(cond: Condition, profile: Profile, named: dict[str, Condition]) -> 
     if value is None:
         return Verdict(None, frozenset({key}))
     if op == "is_true":
-        return Verdict(value is True)
+        return Verdict(value)
     if op.endswith("_in"):
         return Verdict(value in arg)
     if key in _ORDERED:
@@ -138,18 +138,18 @@ def _field(op: str, arg: Any, profile: Profile) -> Verdict:
         return Verdict((profile.field_id is not None) is arg)
     if profile.field_id is None:
         return Verdict(False)
-    return Verdict(load_facts().field_article(profile.field_id) == parse_ref(arg))
+    return Verdict(load_facts().field_article(profile.field_id) == arg)
 
 
 @dataclass(frozen=True)
 class Choice:
     """The outcome of ordered alternatives: the first that holds, and undecided ones before it."""
 
-    chosen: Optional[int]
+    chosen: int | None
     undecided: tuple[tuple[int, frozenset[str]], ...]
 
 
-def first_match(conditions: list[Optional[Condition]], profile: Profile, named: dict[str, Condition]) -> Choice:
+def first_match(conditions: list[Condition | None], profile: Profile, named: dict[str, Condition]) -> Choice:
     """Try ``conditions`` in order (``None`` always holds); stop at the first that holds."""
     undecided = []
     for i, cond in enumerate(conditions):
@@ -181,10 +181,6 @@ class Rules:
         if "fact" in category:
             return load_facts().entries[category["fact"]].text[lang]
         return category[f"criteria_{lang}"]
-
-    @staticmethod
-    def article(category: dict[str, Any]) -> ArticleRef:
-        return parse_ref(category["article"])
 
 
 def _all_conditions(doc: dict[str, Any]) -> list[Any]:

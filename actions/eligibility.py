@@ -1,0 +1,142 @@
+"""The eligibility conversation: validate the form's answers, then show the engine's result.
+
+The form (``domain/eligibility.yml``) asks for degree, years of experience, field and age, one at a
+time and only when missing. Entities fill slots in any turn, so several answers in one message and
+corrections ("actually 8 years") just work; a typed answer to the current question is parsed here.
+"unknown" (the user said skip / 不知道) is a valid answer: the engine lists it as missing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.language import reply_language
+from actions.texts import text
+from bot.nlu.extraction import extractor
+from bot.nlu.numbers import parse_number
+from policy_kb.eligibility.engine import evaluate
+from policy_kb.eligibility.profile import DEGREES, MAX_FIELD_CHARS, ProfileError, parse_profile
+from policy_kb.eligibility.report import render
+from policy_kb.search import default_searcher
+
+UNKNOWN = "unknown"
+#: Plausible ranges for a working candidate; the engine's own limits are wider (it serves any JSON).
+AGE_RANGE = (16, 100)
+YEARS_RANGE = (0, 60)
+#: Slots that become profile keys as they are; the four form slots are converted below.
+EXTRA_PROFILE_SLOTS = ("degree_from", "role", "shanxi_roots", "hk_macao_taiwan", "holds_ip")
+
+
+def _entity_value(entity: str, raw: str) -> Any:
+    return next((e.value for e in extractor().extract(raw) if e.entity == entity), None)
+
+
+def _number(value: Any, entity: str) -> float | None:
+    """A number from a slot that holds an entity value (a number) or the typed answer (text)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        found = _entity_value(entity, value)
+        return float(found) if found is not None else parse_number(value.strip().rstrip("岁年yearsold ."))
+    return None
+
+
+class ValidateEligibilityForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    def _reask(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
+        dispatcher.utter_message(text=text(key, reply_language(tracker), **values))
+
+    async def validate_degree(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        if value == UNKNOWN or value in DEGREES:
+            return {"degree": value}
+        found = _entity_value("degree", str(value))
+        if found:
+            return {"degree": found}
+        self._reask(dispatcher, tracker, "reask_degree")
+        return {"degree": None}
+
+    async def validate_years_experience(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        if value == UNKNOWN:
+            return {"years_experience": value}
+        years = _number(value, "years_experience")
+        low, high = YEARS_RANGE
+        age = _number(tracker.get_slot("age"), "age")
+        if years is None or not low <= years <= high or (age is not None and years > age):
+            self._reask(dispatcher, tracker, "reask_years", low=low, high=high)
+            return {"years_experience": None}
+        return {"years_experience": years}
+
+    async def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           domain: DomainDict) -> dict[str, Any]:
+        if value == UNKNOWN:
+            return {"age": value}
+        age = _number(value, "age")
+        low, high = AGE_RANGE
+        if age is None or age != int(age) or not low <= age <= high:
+            self._reask(dispatcher, tracker, "reask_age", low=low, high=high)
+            return {"age": None}
+        return {"age": int(age)}
+
+    async def validate_field(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        if not isinstance(value, str) or not value.strip() or len(value) > MAX_FIELD_CHARS or \
+                parse_number(value.strip()) is not None:
+            self._reask(dispatcher, tracker, "reask_field")
+            return {"field": None}
+        return {"field": value.strip()}
+
+
+def profile_from_slots(tracker: Tracker) -> dict[str, Any]:
+    """The engine's profile from the conversation's slots; "unknown" and empty slots are left out."""
+    profile: dict[str, Any] = {}
+    degree = tracker.get_slot("degree")
+    if degree in DEGREES:
+        profile["degree"] = degree
+    for key, entity in (("years_experience", "years_experience"), ("age", "age")):
+        value = tracker.get_slot(key)
+        number = None if value == UNKNOWN else _number(value, entity)
+        if number is not None:
+            profile[key] = int(number) if key == "age" else number
+    field = tracker.get_slot("field")
+    if field and field != UNKNOWN:
+        profile["field"] = _field_text(field)
+    for key in EXTRA_PROFILE_SLOTS:
+        if tracker.get_slot(key) is not None:
+            profile[key] = tracker.get_slot(key)
+    return profile
+
+
+def _field_text(field: str) -> str:
+    """A field id from the entity extractor (``big_data``) as the policy's name; free text as typed."""
+    kb_field = next((f for f in default_searcher().kb.fields if f["id"] == field), None)
+    return kb_field["en"] if kb_field else field
+
+
+class ActionEligibilityResult(Action):
+    """Evaluates the profile and shows the pre-check, with citations and next steps."""
+
+    def name(self) -> str:
+        return "action_eligibility_result"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        lang = reply_language(tracker)
+        profile = profile_from_slots(tracker)
+        try:
+            result = evaluate(parse_profile(profile), lang)
+        except ProfileError as e:  # e.g. more years of work than years of life
+            dispatcher.utter_message(text=text("eligibility_inconsistent", lang, problem=str(e)))
+            return [SlotSet(e.field, None)] if e.field in profile else []
+        dispatcher.utter_message(
+            text=render(result, lang), buttons=[{"title": text("button_handoff", lang), "payload": "/handoff"}]
+        )
+        return [SlotSet("eligibility_result_shown", True)]

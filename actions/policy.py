@@ -1,0 +1,81 @@
+"""Policy answers: the NLU says it is a policy question, the KB search finds the cited answer.
+
+* a confident, clear match: the answer in the user's language, ending with its citation
+  (``（依据：第六条）`` / ``(Source: Article 6)``), with follow-up buttons;
+* two articles scoring within :data:`CLARIFY_RATIO` of each other: a short choice between them;
+* nothing above the search's threshold: the policy does not say, and the way to the service window.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.language import reply_language
+from actions.texts import text
+from policy_kb.citation import CLOSING, article_name, cite, parse_ref
+from policy_kb.messages import message
+from policy_kb.search import default_searcher
+
+#: A runner-up this close to the best article makes the question ambiguous.
+CLARIFY_RATIO = 0.92
+
+default_searcher()  # build the index when the action server starts, not on the first question
+
+
+def follow_up_buttons(lang: str) -> list[dict[str, str]]:
+    return [
+        {"title": text("button_eligibility", lang), "payload": "/check_eligibility"},
+        {"title": text("button_handoff", lang), "payload": "/handoff"},
+    ]
+
+
+def article_payload(ref: Any) -> str:
+    return '/ask_policy{"article": "%s"}' % (CLOSING if ref is None else ref)
+
+
+class ActionAnswerPolicy(Action):
+    def name(self) -> str:
+        return "action_answer_policy"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        lang = reply_language(tracker)
+        chosen = next(tracker.get_latest_entity_values("article"), None)
+        if chosen is not None:
+            return self._answer_article(dispatcher, chosen, lang)
+        query = tracker.latest_message.get("text") or ""
+        resp = default_searcher().search(query, lang)
+        if resp.status != "ok":
+            if tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback" and resp.status == "not_found":
+                dispatcher.utter_message(response="utter_default")
+            else:
+                dispatcher.utter_message(text=message(resp.status, lang),
+                                         buttons=[{"title": text("button_handoff", lang), "payload": "/handoff"}])
+            return []
+        best, rest = resp.results[0], resp.results[1:]
+        rivals = [r for r in rest if r.score >= CLARIFY_RATIO * best.score]
+        if rivals:
+            options = [best, *rivals]
+            dispatcher.utter_message(
+                text=text("clarify", lang),
+                buttons=[{"title": f"{article_name(r.article, lang)} {r.title}", "payload": article_payload(r.article)}
+                         for r in options],
+            )
+            return []
+        dispatcher.utter_message(text=best.answer, buttons=follow_up_buttons(lang))
+        return []
+
+    def _answer_article(self, dispatcher: CollectingDispatcher, chosen: Any, lang: str) -> list[EventType]:
+        try:
+            ref = parse_ref(chosen if chosen == CLOSING else int(chosen))
+        except (TypeError, ValueError):
+            dispatcher.utter_message(response="utter_default")
+            return []
+        article = default_searcher().kb.article(ref)
+        sep = "" if lang == "zh" else " "
+        dispatcher.utter_message(text=f"{article.summary.get(lang)}{sep}{cite(ref, lang)}", buttons=follow_up_buttons(lang))
+        return []

@@ -1,0 +1,709 @@
+"""Booking, cancelling and rescheduling appointments without ever overbooking a slot.
+
+How capacity holds under concurrency (many users, several action-server replicas): each active
+booking holds a *seat* 1..capacity of its (window, slot), and ``UNIQUE (window_id, slot_start,
+seat)`` is enforced by the database (:mod:`appointments.models`). A booking reads the seats taken,
+inserts the lowest free one and commits. Two writers that pick the same seat cannot both commit:
+
+- PostgreSQL (READ COMMITTED): the second INSERT waits on the unique index until the first commits,
+  then fails with a unique violation; we roll back and retry, and the retry sees the seat as taken;
+- SQLite: write transactions start with ``BEGIN IMMEDIATE`` (installed on the engine by
+  :func:`prepare_engine`), so writers queue on the database lock (busy timeout 30 s) and the read
+  of free seats is always current; the unique constraint stays as the backstop.
+
+Why seats rather than ``SELECT … FOR UPDATE`` on a slot row: it needs no slot rows to exist
+beforehand, behaves the same on both backends, and the guarantee is a constraint a reviewer can see in
+the schema, not a locking discipline every code path must follow. Python-side checks (opening
+hours, horizon, the catalogue's capacity) only decide what to *try*; the database decides what holds.
+
+A repeated request (same idempotency key; by default the conversation id + window + service + slot)
+returns the booking it made the first time instead of a second one. A reschedule is one UPDATE of
+the appointment's own row (new slot and seat, same reference code), so it either fully happens or
+not at all. Personal data follows PIPL: stored only with consent (a CHECK constraint), deletable on
+request (:meth:`AppointmentStore.forget_contact`) and stripped from past appointments after the
+retention period (:meth:`AppointmentStore.purge_personal_data`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import random
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, delete, event, func, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from appointments.catalogue import Catalogue, UnknownId, get_catalogue
+from appointments.contacts import (
+    Contact,
+    Invalid,
+    format_code,
+    new_code,
+    normalise_code,
+    normalise_contact,
+    normalise_name,
+)
+from appointments.dates import PART_BOUNDS, When
+from appointments.models import BOOKED, CANCELLED, AppointmentRow, Base
+from appointments.workdays import TZ, Clock, DayStatus, HolidayCalendar, Schedule, Slot, slot_times, to_local
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATABASE_ENV = "APPOINTMENTS_DATABASE_URL"
+RETENTION_ENV = "APPOINTMENTS_RETENTION_DAYS"
+DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'appointments.sqlite3'}"
+DEFAULT_RETENTION_DAYS = 30
+MAX_ATTEMPTS = 25  # each conflict means another booking took a seat; capacity is at most 100
+
+
+def database_url() -> str:
+    return os.environ.get(DATABASE_ENV) or DEFAULT_URL
+
+
+def retention_days() -> int:
+    """``APPOINTMENTS_RETENTION_DAYS`` (default 30); ValueError with a clear message if malformed."""
+    raw = os.environ.get(RETENTION_ENV, "").strip()
+    if not raw:
+        return DEFAULT_RETENTION_DAYS
+    if not re.fullmatch(r"[0-9]{1,5}", raw):
+        raise ValueError(f"{RETENTION_ENV} must be a whole number of days (0 or more), got {raw!r}")
+    return int(raw)
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default :func:`database_url`), prepared by :func:`prepare_engine`."""
+    url = url or database_url()
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return prepare_engine(create_engine(url, future=True, connect_args={"timeout": 30}))
+    return prepare_engine(create_engine(url, future=True, pool_pre_ping=True))
+
+
+def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
+    dbapi_conn.execute("PRAGMA busy_timeout = 30000")
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def prepare_engine(engine: Engine) -> Engine:
+    """On SQLite, make every transaction ``BEGIN IMMEDIATE`` (writers queue instead of failing).
+
+    Idempotent; a no-op on other backends. Connections opened before this keep the default busy
+    timeout of pysqlite (5 s) but still begin IMMEDIATE transactions.
+    """
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+# --------------------------------------------------------------------------- values handed out
+
+
+@dataclass(frozen=True)
+class Appointment:
+    """A booking as the conversation and staff see it (a plain value, safe outside a session)."""
+
+    code: str  # ABCD2345; show ``display_code``
+    window_id: str
+    service_id: str
+    start: dt.datetime  # aware, Asia/Shanghai
+    end: dt.datetime
+    status: str  # booked | cancelled
+    lang: str
+    estimated: bool  # the day's opening is estimated: staff confirm
+    consent: bool
+    name: str | None
+    contact: str | None
+    contact_kind: str | None
+    created_at: dt.datetime
+
+    @property
+    def display_code(self) -> str:
+        return format_code(self.code)
+
+
+@dataclass(frozen=True)
+class FreeSlot:
+    window_id: str
+    start: dt.datetime  # aware, Asia/Shanghai
+    end: dt.datetime
+    free_seats: int
+    capacity: int
+    estimated: bool  # the day's opening is estimated: say "to be confirmed by staff"
+
+
+#: Why a slot cannot be had; the conversation maps each to a sentence and offers ``alternatives``.
+UNAVAILABLE = ("full", "past", "beyond_horizon", "closed", "lunch_break", "outside_hours", "not_slot_start")
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Can ``start`` be booked? ``status``: available, or one of :data:`UNAVAILABLE`, or invalid."""
+
+    status: str
+    slot: FreeSlot | None = None
+    day: DayStatus | None = None
+    alternatives: tuple[FreeSlot, ...] = ()
+    invalid: Invalid | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "available"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What to put on the buttons for what the user asked (:meth:`AppointmentStore.offer`).
+
+    ``status`` available: ``slots`` match the request (the exact slot if a time was given, else the
+    free slots of that day and part of day). Otherwise ``status`` is one of :data:`UNAVAILABLE`
+    (or invalid) and ``slots`` are the nearest free alternatives. ``day`` says whether the day is a
+    holiday (``day.holiday(lang)``) and whether its opening is only estimated.
+    """
+
+    status: str
+    slots: tuple[FreeSlot, ...] = ()
+    day: DayStatus | None = None
+    invalid: Invalid | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "available"
+
+
+@dataclass(frozen=True)
+class BookingResult:
+    """The outcome of :meth:`AppointmentStore.book` or :meth:`AppointmentStore.reschedule`.
+
+    ``status``: booked | rescheduled | one of :data:`UNAVAILABLE` (with ``alternatives``) |
+    invalid (``invalid`` says which field) | not_found | not_active (cancelled or past) | busy
+    (the database stayed contended after many retries: ask the user to try again).
+    ``repeated`` is True when an idempotent repeat returned the earlier booking.
+    """
+
+    status: str
+    appointment: Appointment | None = None
+    alternatives: tuple[FreeSlot, ...] = ()
+    day: DayStatus | None = None
+    invalid: Invalid | None = None
+    repeated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("booked", "rescheduled")
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    """``status``: cancelled | not_found | already_cancelled | past (cannot cancel what is over)."""
+
+    status: str
+    appointment: Appointment | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "cancelled"
+
+
+class InvalidInput(ValueError):
+    """Raised by the staff/privacy calls for a malformed contact; ``invalid`` says what is expected."""
+
+    def __init__(self, invalid: Invalid) -> None:
+        super().__init__(invalid.message("en"))
+        self.invalid = invalid
+
+
+# --------------------------------------------------------------------------- the store
+
+
+class AppointmentStore:
+    """All reads and writes of appointments. Thread-safe: every call uses its own session."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        catalogue: Catalogue | None = None,
+        calendar: HolidayCalendar | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.engine = prepare_engine(engine)
+        self.catalogue = catalogue or get_catalogue()
+        self.schedule = Schedule(self.catalogue, calendar, clock)
+
+    def create_schema(self) -> None:
+        Base.metadata.create_all(self.engine)
+
+    # ----------------------------------------------------------------- availability
+
+    def free_slots(self, window_id: str, date: dt.date, service_id: str | None = None) -> list[FreeSlot]:
+        """The slots of ``date`` that can still be booked: open, in range, not full."""
+        if service_id is not None and not self.catalogue.window(window_id).offers(service_id):
+            return []
+        slots = self.schedule.slots(window_id, date)
+        if not slots:
+            return []
+        taken = self._occupancy(window_id, slots[0].start, slots[-1].start)
+        return self._free(window_id, slots, taken)
+
+    def nearest_free_slots(
+        self, window_id: str, service_id: str | None, after: dt.datetime, n: int = 3
+    ) -> list[FreeSlot]:
+        """The first ``n`` free slots starting at or after ``after``, skipping full, closed, holiday
+        and past slots, up to the booking horizon (fewer, or none, if the horizon is reached)."""
+        after = to_local(after)
+        if service_id is not None and not self.catalogue.window(window_id).offers(service_id):
+            return []
+        found: list[FreeSlot] = []
+        for day_slots in self._slots_by_day(window_id, after.date()):
+            candidates = [s for s in day_slots if s.start >= after]
+            if not candidates:
+                continue
+            taken = self._occupancy(window_id, candidates[0].start, candidates[-1].start)
+            found += self._free(window_id, candidates, taken)[: n - len(found)]
+            if len(found) >= n:
+                break
+        return found
+
+    def alternatives(self, window_id: str, service_id: str | None, target: dt.datetime, n: int = 3) -> list[FreeSlot]:
+        """Up to ``n`` free slots around ``target``, in time order: the closest ones after it (about
+        half, rounded up) and the closest ones before it, one side filling in when the other runs out.
+
+        What to offer as buttons when the requested slot is full or closed: for a closed Saturday
+        that is Friday afternoon *and* Monday morning, for a full 10:00 it is 9:30, 10:30 and 11:00.
+        """
+        target = to_local(target)
+        if service_id is not None and not self.catalogue.window(window_id).offers(service_id):
+            return []
+        slots = [s for day in self._slots_by_day(window_id, self.schedule.now().date()) for s in day]
+        if not slots:
+            return []
+        free = self._free(window_id, slots, self._occupancy(window_id, slots[0].start, slots[-1].start))
+        before = [s for s in reversed(free) if s.start < target]
+        after = [s for s in free if s.start >= target]
+        k_after = min(len(after), n - min(len(before), n // 2))
+        k_before = min(len(before), n - k_after)
+        return sorted(before[:k_before] + after[:k_after], key=lambda s: s.start)
+
+    def check_slot(self, window_id: str, service_id: str, start: dt.datetime, n_alternatives: int = 3) -> Availability:
+        """Whether ``start`` can be booked now, and what to offer instead if not."""
+        invalid = self._check_ids(window_id, service_id)
+        if invalid:
+            return Availability("invalid", invalid=invalid)
+        check = self.schedule.check(window_id, start)
+        if not check.ok:
+            return Availability(check.reason, day=check.day, alternatives=self._alts(window_id, service_id, start, n_alternatives))
+        assert check.slot is not None
+        free = self._free(window_id, [check.slot], self._occupancy(window_id, check.slot.start, check.slot.start))
+        if not free:
+            return Availability("full", day=check.day, alternatives=self._alts(window_id, service_id, start, n_alternatives))
+        return Availability("available", slot=free[0], day=check.day)
+
+    def offer(self, window_id: str, service_id: str, when: When, n: int = 4) -> Offer:
+        """The slots to offer for a parsed request ("下周二上午", "Dec 3 at 2pm"): see :class:`Offer`."""
+        invalid = self._check_ids(window_id, service_id)
+        if invalid:
+            return Offer("invalid", invalid=invalid)
+        if when.time is not None:
+            a = self.check_slot(window_id, service_id, when.start(), n)
+            return Offer(a.status, (a.slot,) if a.slot else a.alternatives, a.day)
+        window = self.catalogue.window(window_id)
+        day = self.schedule.day(window_id, when.date)
+        asked = [s for s, _ in slot_times(window, when.date) if when.covers(s)]
+        anchor = asked[0] if asked else dt.datetime.combine(when.date, PART_BOUNDS[when.part or "morning"][0], TZ)
+        if when.date > self.schedule.last_day():
+            status = "beyond_horizon"
+        elif not day.is_open:
+            status = "closed"
+        elif not asked:
+            status = "outside_hours"
+        else:
+            free = [s for s in self.free_slots(window_id, when.date, service_id) if when.covers(s.start)]
+            if free:
+                return Offer("available", tuple(free[:n]), day)
+            bookable = [s for s in self.schedule.slots(window_id, when.date) if when.covers(s.start)]
+            status = "full" if bookable else "past"
+        return Offer(status, self._alts(window_id, service_id, anchor, n), day)
+
+    # ----------------------------------------------------------------- booking
+
+    def book(
+        self,
+        *,
+        window_id: str,
+        service_id: str,
+        start: dt.datetime,
+        consent: bool = False,
+        name: str | None = None,
+        contact: str | None = None,
+        lang: str = "zh",
+        conversation_id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> BookingResult:
+        """Book ``start`` at a window for a service; never more than the slot's capacity.
+
+        Without ``consent`` no name or contact may be given (``invalid`` with field "consent"); the
+        booking still gets a reference code (an anonymous reference). ``contact`` is an e-mail or a
+        phone number, normalised. ``idempotency_key`` defaults to conversation id + window + service
+        + slot when a conversation id is given; repeating a request returns the same booking.
+        """
+        start = to_local(start)
+        invalid = self._check_ids(window_id, service_id)
+        if invalid:
+            return BookingResult("invalid", invalid=invalid)
+        person = _personal_data(consent, name, contact)
+        if isinstance(person, Invalid):
+            return BookingResult("invalid", invalid=person)
+        key = idempotency_key or (
+            f"{conversation_id}|{window_id}|{service_id}|{start.isoformat()}" if conversation_id else None
+        )
+        idem = _digest("idem", key) if key else None
+        if idem:
+            earlier = self._by_idempotency(idem)
+            if earlier is not None:
+                return BookingResult("booked", earlier, repeated=True)
+        check = self.schedule.check(window_id, start)
+        if not check.ok:
+            return BookingResult(check.reason, day=check.day, alternatives=self._alts(window_id, service_id, start))
+        assert check.slot is not None
+        window = self.catalogue.window(window_id)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with Session(self.engine, future=True) as s, s.begin():
+                    if idem:
+                        row = s.scalars(select(AppointmentRow).where(AppointmentRow.idempotency_hash == idem)).first()
+                        if row is not None:
+                            return BookingResult("booked", _to_appointment(row), repeated=True)
+                    seat = _free_seat(s, window_id, _naive(start), window.capacity)
+                    if seat is None:
+                        break
+                    now = _naive(self.schedule.now())
+                    row = AppointmentRow(
+                        code=new_code(), window_id=window_id, service_id=service_id, slot_start=_naive(start),
+                        slot_minutes=window.slot_minutes, seat=seat, status=BOOKED, lang=_lang(lang),
+                        estimated_day=check.slot.estimated, consent=bool(consent), name=person[0],
+                        contact=person[1].value if person[1] else None,
+                        contact_kind=person[1].kind if person[1] else None,
+                        conversation_hash=_digest("conv", conversation_id) if conversation_id else None,
+                        idempotency_hash=idem, created_at=now, updated_at=now,
+                    )
+                    s.add(row)
+                    s.flush()
+                    booked = _to_appointment(row)
+                return BookingResult("booked", booked, day=check.day)
+            except (IntegrityError, OperationalError) as e:
+                _retry_or_raise(e, attempt)
+        else:
+            return BookingResult("busy", day=check.day)
+        return BookingResult("full", day=check.day, alternatives=self._alts(window_id, service_id, start))
+
+    def get(self, code: str) -> Appointment | None:
+        """The appointment with this reference code (any spelling :func:`normalise_code` accepts)."""
+        norm = normalise_code(code)
+        if norm is None:
+            return None
+        with Session(self.engine, future=True) as s:
+            row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == norm)).first()
+            return _to_appointment(row) if row else None
+
+    def cancel(self, code: str) -> CancelResult:
+        """Cancel by reference code; the seat is free again at once."""
+        norm = normalise_code(code)
+        if norm is None:
+            return CancelResult("not_found")
+        now = _naive(self.schedule.now())
+        with Session(self.engine, future=True) as s, s.begin():
+            row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == norm)).first()
+            if row is None:
+                return CancelResult("not_found")
+            if row.status == CANCELLED:
+                return CancelResult("already_cancelled", _to_appointment(row))
+            if row.slot_start < now:
+                return CancelResult("past", _to_appointment(row))
+            done = s.execute(
+                update(AppointmentRow)
+                .where(AppointmentRow.id == row.id, AppointmentRow.status == BOOKED)
+                .values(status=CANCELLED, seat=None, cancelled_at=now, updated_at=now, idempotency_hash=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not done:  # cancelled concurrently
+                return CancelResult("already_cancelled", _to_appointment(row))
+            s.expire(row)
+            return CancelResult("cancelled", _to_appointment(row))
+
+    def reschedule(
+        self, code: str, new_start: dt.datetime, window_id: str | None = None, service_id: str | None = None
+    ) -> BookingResult:
+        """Move an appointment to another slot (optionally another window/service), atomically.
+
+        The same row moves to the new seat in one UPDATE: the old seat is released only if the new
+        one is taken, and the reference code stays the same. A full or closed target leaves the
+        appointment untouched and offers ``alternatives``.
+        """
+        new_start = to_local(new_start)
+        current = self.get(code)
+        if current is None:
+            return BookingResult("not_found")
+        if current.status != BOOKED or current.start < self.schedule.now():
+            return BookingResult("not_active", current)
+        window_id = window_id or current.window_id
+        service_id = service_id or current.service_id
+        invalid = self._check_ids(window_id, service_id)
+        if invalid:
+            return BookingResult("invalid", current, invalid=invalid)
+        if (window_id, service_id, new_start) == (current.window_id, current.service_id, current.start):
+            return BookingResult("rescheduled", current, repeated=True)
+        check = self.schedule.check(window_id, new_start)
+        if not check.ok:
+            return BookingResult(check.reason, current, self._alts(window_id, service_id, new_start), check.day)
+        assert check.slot is not None
+        window = self.catalogue.window(window_id)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with Session(self.engine, future=True) as s, s.begin():
+                    same_slot = window_id == current.window_id and new_start == current.start
+                    seat = None if same_slot else _free_seat(s, window_id, _naive(new_start), window.capacity)
+                    if seat is None and not same_slot:
+                        break
+                    values = {
+                        "window_id": window_id, "service_id": service_id, "slot_start": _naive(new_start),
+                        "slot_minutes": window.slot_minutes, "estimated_day": check.slot.estimated,
+                        "updated_at": _naive(self.schedule.now()),
+                    }
+                    if seat is not None:
+                        values["seat"] = seat
+                    done = s.execute(
+                        update(AppointmentRow)
+                        .where(AppointmentRow.code == current.code, AppointmentRow.status == BOOKED)
+                        .values(**values)
+                        .execution_options(synchronize_session=False)
+                    ).rowcount
+                    if not done:
+                        return BookingResult("not_active", current)
+                    row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == current.code)).one()
+                    moved = _to_appointment(row)
+                return BookingResult("rescheduled", moved, day=check.day)
+            except (IntegrityError, OperationalError) as e:
+                _retry_or_raise(e, attempt)
+        else:
+            return BookingResult("busy", current, day=check.day)
+        return BookingResult("full", current, self._alts(window_id, service_id, new_start), check.day)
+
+    # ----------------------------------------------------------------- lists
+
+    def list_for_contact(self, contact: str, include_past: bool = False, include_cancelled: bool = False) -> list[Appointment]:
+        """A person's appointments by e-mail or phone ("my appointments"); InvalidInput if malformed."""
+        norm = _contact_or_raise(contact)
+        return self._list(AppointmentRow.contact == norm.value, include_past, include_cancelled)
+
+    def list_for_conversation(
+        self, conversation_id: str, include_past: bool = False, include_cancelled: bool = False
+    ) -> list[Appointment]:
+        """Appointments booked from this conversation, including anonymous ones."""
+        return self._list(
+            AppointmentRow.conversation_hash == _digest("conv", conversation_id), include_past, include_cancelled
+        )
+
+    def list_day(self, date: dt.date, window_id: str | None = None, include_cancelled: bool = False) -> list[Appointment]:
+        """Staff view: one day's appointments, optionally at one window, in time order."""
+        lo = dt.datetime.combine(date, dt.time())
+        where = [AppointmentRow.slot_start >= lo, AppointmentRow.slot_start < lo + dt.timedelta(days=1)]
+        if window_id is not None:
+            self.catalogue.window(window_id)  # UnknownId for a typo rather than an empty list
+            where.append(AppointmentRow.window_id == window_id)
+        if not include_cancelled:
+            where.append(AppointmentRow.status == BOOKED)
+        with Session(self.engine, future=True) as s:
+            rows = s.scalars(
+                select(AppointmentRow).where(*where).order_by(
+                    AppointmentRow.slot_start, AppointmentRow.window_id, AppointmentRow.seat, AppointmentRow.id
+                )
+            ).all()
+            return [_to_appointment(r) for r in rows]
+
+    # ----------------------------------------------------------------- privacy
+
+    def forget_contact(self, contact: str) -> int:
+        """Delete every appointment record of the person with this contact (PIPL deletion request).
+
+        Upcoming appointments of that person are deleted too (their seats become free): we cannot
+        keep a booking for someone whose data we no longer hold. Returns how many records went.
+        """
+        norm = _contact_or_raise(contact)
+        with Session(self.engine, future=True) as s, s.begin():
+            return s.execute(
+                delete(AppointmentRow).where(AppointmentRow.contact == norm.value).execution_options(synchronize_session=False)
+            ).rowcount
+
+    def purge_personal_data(self, older_than_days: int | None = None) -> int:
+        """Retention: strip name, contact and conversation links from appointments whose slot (or
+        cancellation) is more than ``older_than_days`` ago (default ``APPOINTMENTS_RETENTION_DAYS``,
+        30). The anonymous record (window, service, time, code) stays for statistics. Returns how
+        many records were changed."""
+        days = retention_days() if older_than_days is None else older_than_days
+        if days < 0:
+            raise ValueError("older_than_days must be 0 or more")
+        now = _naive(self.schedule.now())
+        cutoff = now - dt.timedelta(days=days)
+        r = AppointmentRow
+        with Session(self.engine, future=True) as s, s.begin():
+            return s.execute(
+                update(r)
+                .where(
+                    or_(r.slot_start < cutoff, (r.status == CANCELLED) & (r.cancelled_at < cutoff)),
+                    or_(r.name.is_not(None), r.contact.is_not(None), r.conversation_hash.is_not(None),
+                        r.idempotency_hash.is_not(None)),
+                )
+                .values(name=None, contact=None, contact_kind=None, conversation_hash=None, idempotency_hash=None,
+                        purged_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+
+    # ----------------------------------------------------------------- helpers
+
+    def _check_ids(self, window_id: str, service_id: str) -> Invalid | None:
+        try:
+            window = self.catalogue.window(window_id)
+        except UnknownId:
+            return Invalid("window", "unknown", window_id)
+        try:
+            self.catalogue.service(service_id)
+        except UnknownId:
+            return Invalid("service", "unknown", service_id)
+        if not window.offers(service_id):
+            return Invalid("service", "not_offered", service_id)
+        return None
+
+    def _alts(self, window_id: str, service_id: str, target: dt.datetime, n: int = 3) -> tuple[FreeSlot, ...]:
+        return tuple(self.alternatives(window_id, service_id, target, n))
+
+    def _slots_by_day(self, window_id: str, start: dt.date) -> Iterable[list[Slot]]:
+        for day in self.schedule.days(start):
+            slots = self.schedule.slots(window_id, day)
+            if slots:
+                yield slots
+
+    def _occupancy(self, window_id: str, first: dt.datetime, last: dt.datetime) -> dict[dt.datetime, int]:
+        """Seats held per slot start (naive) between ``first`` and ``last`` inclusive."""
+        r = AppointmentRow
+        with Session(self.engine, future=True) as s:
+            rows = s.execute(
+                select(r.slot_start, func.count())
+                .where(r.window_id == window_id, r.seat.is_not(None),
+                       r.slot_start >= _naive(first), r.slot_start <= _naive(last))
+                .group_by(r.slot_start)
+            ).all()
+        return {start: count for start, count in rows}
+
+    def _free(self, window_id: str, slots: list[Slot], taken: dict[dt.datetime, int]) -> list[FreeSlot]:
+        capacity = self.catalogue.window(window_id).capacity
+        out = []
+        for slot in slots:
+            free = capacity - taken.get(_naive(slot.start), 0)
+            if free > 0:
+                out.append(FreeSlot(window_id, slot.start, slot.end, free, capacity, slot.estimated))
+        return out
+
+    def _by_idempotency(self, idem: str) -> Appointment | None:
+        with Session(self.engine, future=True) as s:
+            row = s.scalars(select(AppointmentRow).where(AppointmentRow.idempotency_hash == idem)).first()
+            return _to_appointment(row) if row else None
+
+    def _list(self, condition: ColumnElement, include_past: bool, include_cancelled: bool) -> list[Appointment]:
+        where = [condition]
+        if not include_past:
+            where.append(AppointmentRow.slot_start >= _naive(self.schedule.now()).replace(hour=0, minute=0, second=0, microsecond=0))
+        if not include_cancelled:
+            where.append(AppointmentRow.status == BOOKED)
+        with Session(self.engine, future=True) as s:
+            rows = s.scalars(select(AppointmentRow).where(*where).order_by(AppointmentRow.slot_start, AppointmentRow.id)).all()
+            return [_to_appointment(r) for r in rows]
+
+
+def open_store(url: str | None = None, clock: Clock | None = None) -> AppointmentStore:
+    """The store configured by the environment, with its table created if missing."""
+    store = AppointmentStore(make_engine(url), get_catalogue(), clock=clock)
+    store.create_schema()
+    return store
+
+
+# --------------------------------------------------------------------------- module helpers
+
+
+def _free_seat(s: Session, window_id: str, slot_start: dt.datetime, capacity: int) -> int | None:
+    taken = set(
+        s.scalars(
+            select(AppointmentRow.seat).where(
+                AppointmentRow.window_id == window_id, AppointmentRow.slot_start == slot_start,
+                AppointmentRow.seat.is_not(None),
+            )
+        ).all()
+    )
+    return next((n for n in range(1, capacity + 1) if n not in taken), None)
+
+
+def _retry_or_raise(e: IntegrityError | OperationalError, attempt: int) -> None:
+    """Conflicts are expected under concurrency: a unique violation (someone took the seat, or the
+    same idempotency key, or - once in 10^12 - the same code), or a lock timeout / serialization
+    failure / deadlock. Anything else is a real error and propagates."""
+    if isinstance(e, OperationalError):
+        code = getattr(e.orig, "pgcode", None)
+        if code not in ("40001", "40P01", "55P03") and "locked" not in str(e.orig).lower():
+            raise e
+    time.sleep(random.uniform(0, 0.005 * min(attempt, 10)))  # jitter, so retries do not collide again
+
+
+def _personal_data(consent: bool, name: str | None, contact: str | None) -> tuple[str | None, Contact | None] | Invalid:
+    if not consent:
+        if name or contact:
+            return Invalid("consent", "personal_data_without_consent")
+        return (None, None)
+    norm_name = normalise_name(name) if name else None
+    if isinstance(norm_name, Invalid):
+        return norm_name
+    norm_contact = normalise_contact(contact) if contact else None
+    if isinstance(norm_contact, Invalid):
+        return norm_contact
+    return (norm_name, norm_contact)
+
+
+def _contact_or_raise(contact: str) -> Contact:
+    norm = normalise_contact(contact)
+    if isinstance(norm, Invalid):
+        raise InvalidInput(norm)
+    return norm
+
+
+def _digest(kind: str, value: str) -> str:
+    """Conversation ids and idempotency keys are stored hashed: enough to match, nothing to read."""
+    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
+
+
+def _naive(value: dt.datetime) -> dt.datetime:
+    return to_local(value).replace(tzinfo=None)
+
+
+def _lang(lang: str) -> str:
+    return "en" if lang == "en" else "zh"
+
+
+def _to_appointment(row: AppointmentRow) -> Appointment:
+    start = row.slot_start.replace(tzinfo=TZ)
+    return Appointment(
+        code=row.code, window_id=row.window_id, service_id=row.service_id, start=start,
+        end=start + dt.timedelta(minutes=row.slot_minutes), status=row.status, lang=row.lang,
+        estimated=bool(row.estimated_day), consent=bool(row.consent), name=row.name, contact=row.contact,
+        contact_kind=row.contact_kind, created_at=row.created_at.replace(tzinfo=TZ),
+    )

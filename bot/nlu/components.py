@@ -1,0 +1,109 @@
+"""Rasa 3.6 graph components: whitespace-safe jieba tokenizer, language detector, KB entities.
+
+Referenced from ``config.yml`` as ``bot.nlu.components.<Class>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.extraction import extractor
+from policy_kb.lang import detect
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
+class WhitespaceSafeJiebaTokenizer(JiebaTokenizer):
+    """Rasa's JiebaTokenizer without the whitespace tokens it emits on mixed text.
+
+    ``省级重点引才项目 funding per person?`` gives ``' '`` tokens between the English words (rasa
+    issue 7910, never fixed); they misalign entities and add noise features. The KB's own terms are
+    added to jieba's (process-global) dictionary so 永久居留 or 煤层气 stay whole.
+    """
+
+    @staticmethod
+    def supported_languages() -> list[str] | None:
+        return None  # Chinese, English and both in one message
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> WhitespaceSafeJiebaTokenizer:
+        _load_kb_words()
+        return super().create(config, model_storage, resource, execution_context)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> WhitespaceSafeJiebaTokenizer:
+        _load_kb_words()
+        return super().load(config, model_storage, resource, execution_context, **kwargs)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        return [t for t in super().tokenize(message, attribute) if t.text.strip()]
+
+
+def _load_kb_words() -> None:
+    import jieba
+
+    from policy_kb.search import default_searcher
+
+    for word in sorted(default_searcher().analyzer.user_words):
+        jieba.add_word(word)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class LanguageDetector(GraphComponent, EntityExtractorMixin):
+    """Adds a ``language`` entity (``zh``/``en``) to every message that has words in it.
+
+    The ``language`` slot is filled from it, so replies follow the language the user writes in;
+    emoji-only or digit-only messages carry none and the conversation keeps its language.
+    """
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> LanguageDetector:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            lang = None if text.startswith("/") else detect(text)  # button payloads have no language
+            if lang:
+                entity = {"entity": "language", "value": lang, "start": 0, "end": len(text)}
+                message.set(ENTITIES, [*message.get(ENTITIES, []), self.add_extractor_name([entity])[0]],
+                            add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
+class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
+    """Profile and policy entities from the KB's terms (see :mod:`bot.nlu.extraction`)."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> KBEntityExtractor:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue  # "/intent{...}" payloads from buttons carry their own entities
+            found = self.add_extractor_name([e.as_rasa() for e in extractor().extract(text)])
+            message.set(ENTITIES, [*message.get(ENTITIES, []), *found], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

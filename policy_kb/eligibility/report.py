@@ -1,0 +1,48 @@
+"""A readable text rendering of a pre-check result (``python -m bot eligibility --text``).
+
+It renders the result dict, not the profile, so what a person reads is exactly what the JSON says;
+names, headings and line layouts come from the YAML data in the requested language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policy_kb.citation import article_name
+from policy_kb.eligibility.data import load_facts, messages
+from policy_kb.eligibility.rules import load_rules
+
+
+def render(result: dict[str, Any], lang: str) -> str:
+    """The result of :func:`policy_kb.eligibility.engine.evaluate` as plain text in ``lang``."""
+    msg = messages(lang)
+    rules = load_rules()
+    by_id = {c["id"]: c for c in rules.categories}
+    lines = [msg["heading_title"]]
+
+    lines += ["", f"## {msg['heading_categories']}"]
+    for c in result["categories"]:
+        name = rules.category_name(by_id[c["id"]], lang)
+        status = rules.statuses[c["status"]][lang]
+        lines.append("• " + msg["category_line"].format(name=name, article=article_name(c["article"], lang), status=status))
+        lines += [f"    - {reason}" for reason in c["reasons"]]
+
+    lines += ["", f"## {msg['heading_benefits']}"]
+    entries = load_facts().entries
+    lines += [
+        "• " + msg["benefit_line"].format(name=entries[b["id"]].name[lang], text=b["text"]) for b in result["benefits"]
+    ] or [msg["none"]]
+
+    wp = result["work_permit"]
+    lines += ["", f"## {msg['heading_work_permit']}", msg["points_line"].format(**wp)]
+    lines += ["    - " + msg["item_line"].format(**item) for item in wp["items"]]
+    lines.append(wp["basis"])
+
+    lines += ["", f"## {msg['heading_next_steps']}"]
+    lines += [f"{n}. {step}" for n, step in enumerate(result["next_steps"], start=1)]
+
+    lines += ["", f"## {msg['heading_missing']}"]
+    lines += ["• " + msg["missing_line"].format(**m) for m in result["missing"]] or [msg["none"]]
+
+    lines += ["", f"## {msg['heading_notice']}", result["notice"]]
+    return "\n".join(lines)
