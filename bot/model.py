@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 #: Files and folders whose content decides the model.
+KEEP_MODELS = 3
 MODEL_INPUTS = ("config.yml", "domain", "data", "bot/nlu", "policy_kb/data", "policy_kb/text.py")
 
 
@@ -51,7 +52,7 @@ def ensure_model(quiet: bool = False) -> Path:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     subprocess.run(cmd, cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL if quiet else None)
-    for old in MODELS.glob("model-*.tar.gz"):  # keep the directory from growing with every edit
-        if old != path:
-            old.unlink()
+    # keep the directory from growing with every edit, but leave recent models to processes using them
+    for old in sorted(MODELS.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_MODELS:]:
+        old.unlink(missing_ok=True)
     return path
