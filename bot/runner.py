@@ -26,6 +26,8 @@ VAR = ROOT / "var"
 class Services:
     rasa_port: int = int(os.environ.get("RASA_PORT", "5005"))
     action_port: int = int(os.environ.get("ACTION_PORT", "5055"))
+    web_port: int = int(os.environ.get("WEB_PORT", "8000"))
+    with_web: bool = True  # the chat and staff pages; REST-only tests leave them out
     endpoints: str = os.environ.get("ENDPOINTS", "endpoints.yml")
     log_dir: Path = VAR / "logs"
     processes: list[subprocess.Popen] = field(default_factory=list)
@@ -59,6 +61,11 @@ class Services:
                                          "--endpoints", self.endpoints, "--credentials", "credentials.yml",
                                          "--enable-api", "--cors", "*"))
         self._wait(f"http://127.0.0.1:{self.rasa_port}/status", timeout, need_model=True)
+        if not self.with_web:
+            return
+        self._spawn("web", [sys.executable, "-m", "bot.web", "--port", str(self.web_port),
+                            "--rasa-url", f"http://127.0.0.1:{self.rasa_port}"])
+        self._wait(f"http://127.0.0.1:{self.web_port}/health", timeout)
 
     def _wait(self, url: str, timeout: float, need_model: bool = False) -> None:
         deadline = time.monotonic() + timeout
@@ -106,7 +113,9 @@ def serve_forever() -> int:
         services.stop()
         print(f"error: {e}", file=sys.stderr)
         return 1
-    print(f"\n晋才助手 is running.\n  REST channel: POST {services.rest_url}\n"
+    print(f"\n晋才助手 is running.\n  Chat page:    http://localhost:{services.web_port}/\n"
+          f"  Staff FAQ:    http://localhost:{services.web_port}/staff (needs STAFF_TOKEN)\n"
+          f"  REST channel: POST {services.rest_url}\n"
           f"  Rasa API:     http://127.0.0.1:{services.rasa_port}/\n"
           f"  Actions:      http://127.0.0.1:{services.action_port}/\n"
           f"  Logs:         {services.log_dir}\nPress Ctrl-C to stop.", flush=True)

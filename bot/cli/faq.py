@@ -52,11 +52,11 @@ def run(args: argparse.Namespace) -> int:
     if args.question == "-":
         for line in sys.stdin:
             resp = searcher.search(line.rstrip("\n"), args.lang, args.top)
-            print(json.dumps(_json(resp), ensure_ascii=False), flush=True)
+            print(json.dumps(response_json(resp), ensure_ascii=False), flush=True)
         return 0
     resp = searcher.search(args.question, args.lang, args.top)
     if args.json:
-        print(json.dumps(_json(resp), ensure_ascii=False))
+        print(json.dumps(response_json(resp), ensure_ascii=False))
     else:
         print(render(resp))
     return 0 if resp.status in ("ok", "not_found") else 2
@@ -73,7 +73,7 @@ def _interactive(searcher, args: argparse.Namespace) -> int:
         print(render(searcher.search(line, args.lang, args.top)))
 
 
-def _json(resp: Response) -> dict:
+def response_json(resp: Response) -> dict:
     """The stable JSON shape: ``{"query", "lang", "results": [{"article", "title", "answer", "score", "units"}]}``.
 
     ``message`` is added when there is no result, so a script can show why.

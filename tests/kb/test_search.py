@@ -91,3 +91,11 @@ def test_bad_input_gets_a_status_not_an_exception(searcher, query: str, status: 
 def test_sql_looking_text_leaves_the_kb_intact(searcher) -> None:
     searcher.search("'; DROP TABLE kb_articles; --")
     assert default_searcher().search("绿卡有什么用").results[0].article == 18
+
+
+def test_every_search_message_has_both_languages() -> None:
+    from policy_kb.messages import message
+
+    assert set(message.keys()) == {"empty", "too_long", "no_content", "not_found"}
+    for key in message.keys():
+        assert message(key, "zh") and message(key, "en")

@@ -1,0 +1,101 @@
+"""The eligibility form's validators and the result action."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.eligibility import ActionEligibilityResult, ValidateEligibilityForm, profile_from_slots
+from tests.assistant.conftest import make_tracker, run_action
+
+FORM = ValidateEligibilityForm()
+
+
+def validate(slot: str, value, text: str = "", slots: dict | None = None) -> tuple[dict, list[dict]]:
+    dispatcher = CollectingDispatcher()
+    method = getattr(FORM, f"validate_{slot}")
+    result = asyncio.run(method(value, dispatcher, make_tracker(text or str(value), intent="inform", slots=slots), {}))
+    return result, dispatcher.messages
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("doctorate", "doctorate"), ("unknown", "unknown"), ("我是博士", "doctorate"), ("a master's degree", "master"),
+     ("no degree", "none")],
+)
+def test_degree_accepts_entities_typed_answers_and_skip(value, expected) -> None:
+    assert validate("degree", value)[0] == {"degree": expected}
+
+
+def test_degree_reasks_in_the_users_language() -> None:
+    result, messages = validate("degree", "banana")
+    assert result == {"degree": None}
+    assert "doctorate" in messages[0]["text"]
+    result, messages = validate("degree", "香蕉")
+    assert "博士" in messages[0]["text"]
+
+
+@pytest.mark.parametrize(("value", "expected"), [(6, 6.0), ("6年", 6.0), ("六年", 6.0), ("about 12 years", 12.0), ("0", 0.0)])
+def test_years_parsed(value, expected) -> None:
+    assert validate("years_experience", value)[0] == {"years_experience": expected}
+
+
+@pytest.mark.parametrize("value", ["200", "-3", "lots", "61"])
+def test_years_out_of_range_reasks(value) -> None:
+    result, messages = validate("years_experience", value)
+    assert result == {"years_experience": None} and messages
+
+
+def test_years_cannot_exceed_age() -> None:
+    assert validate("years_experience", 30, slots={"age": 25})[0] == {"years_experience": None}
+    assert validate("years_experience", 20, slots={"age": 25})[0] == {"years_experience": 20.0}
+
+
+@pytest.mark.parametrize(("value", "expected"), [(38, 38), ("38岁", 38), ("三十八", 38), ("I'm 45", 45), ("16", 16), ("100", 100)])
+def test_age_parsed(value, expected) -> None:
+    assert validate("age", value)[0] == {"age": expected}
+
+
+@pytest.mark.parametrize("value", ["15", "101", "38.5", "old", "-5"])
+def test_age_out_of_range_reasks(value) -> None:
+    result, messages = validate("age", value)
+    assert result == {"age": None} and messages
+
+
+def test_field_accepts_free_text_but_not_numbers_or_essays() -> None:
+    assert validate("field", "robotics")[0] == {"field": "robotics"}
+    assert validate("field", "big_data")[0] == {"field": "big_data"}
+    assert validate("field", "42")[0] == {"field": None}
+    assert validate("field", "x" * 500)[0] == {"field": None}
+
+
+def test_profile_from_slots_leaves_out_unknowns_and_maps_field_ids() -> None:
+    tracker = make_tracker("", slots={"degree": "doctorate", "years_experience": "unknown", "age": "38岁",
+                                      "field": "big_data", "shanxi_roots": True})
+    assert profile_from_slots(tracker) == {"degree": "doctorate", "age": 38, "field": "big data", "shanxi_roots": True}
+
+
+def test_result_is_cited_in_the_users_language() -> None:
+    slots = {"degree": "doctorate", "years_experience": 6, "field": "big_data", "age": 38}
+    messages, events = run_action(ActionEligibilityResult(), make_tracker("38岁", slots=slots))
+    assert "（依据：第一条）" in messages[0]["text"] and "高端科研人才" in messages[0]["text"]
+    assert {"event": "slot", "timestamp": None, "name": "eligibility_result_shown", "value": True} in events
+    messages, _ = run_action(ActionEligibilityResult(), make_tracker("38", slots={**slots, "language": "en"}))
+    assert "(Source: Article 1)" in messages[0]["text"]
+
+
+def test_result_below_threshold_changes_the_verdict() -> None:
+    slots = {"degree": "doctorate", "field": "big_data", "age": 38, "language": "en"}
+    five, _ = run_action(ActionEligibilityResult(), make_tracker("", slots={**slots, "years_experience": 5}))
+    four, _ = run_action(ActionEligibilityResult(), make_tracker("", slots={**slots, "years_experience": 4}))
+    assert "High-end research talent (Article 1): likely" in five[0]["text"]
+    assert "High-end research talent (Article 1): unlikely" in four[0]["text"]
+
+
+def test_inconsistent_answers_are_asked_again() -> None:
+    slots = {"degree": "master", "years_experience": 30, "age": 25, "language": "en"}
+    messages, events = run_action(ActionEligibilityResult(), make_tracker("", slots=slots))
+    assert "years_experience" in messages[0]["text"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "years_experience", "value": None}]

@@ -1,0 +1,66 @@
+"""action_answer_policy: cited answers in the user's language, clarification, honest misses."""
+
+from __future__ import annotations
+
+from actions.policy import ActionAnswerPolicy, article_payload
+from tests.assistant.conftest import make_tracker, run_action
+
+
+def answer(text: str, **kw):
+    messages, events = run_action(ActionAnswerPolicy(), make_tracker(text, **kw))
+    assert len(messages) == 1
+    return messages[0]
+
+
+def test_chinese_question_gets_a_chinese_cited_answer() -> None:
+    msg = answer("友谊奖奖金多少")
+    assert msg["text"].endswith("（依据：第十四条）") and "10万" in msg["text"]
+    assert [b["payload"] for b in msg["buttons"]] == ["/check_eligibility", "/handoff"]
+
+
+def test_english_question_gets_an_english_cited_answer() -> None:
+    msg = answer("How much is the Friendship Award?")
+    assert msg["text"].endswith("(Source: Article 14)") and "100,000" in msg["text"]
+    assert msg["buttons"][0]["title"] == "Am I eligible?"
+
+
+def test_mixed_question_answers_in_the_dominant_language() -> None:
+    assert "（依据：第一条）" in answer("我是PhD，能申请吗")["text"]
+
+
+def test_explicit_language_preference_wins() -> None:
+    msg = answer("友谊奖奖金多少", slots={"language_pref": "en"})
+    assert msg["text"].endswith("(Source: Article 14)")
+
+
+def test_policy_silence_is_said_honestly_with_the_window() -> None:
+    msg = answer("红烧肉怎么做")
+    assert "没有找到" in msg["text"] and "服务窗口" in msg["text"]
+    assert msg["buttons"] == [{"title": "转人工", "payload": "/handoff"}]
+
+
+def test_low_confidence_nlu_without_kb_match_gets_the_default_reply() -> None:
+    msg = answer("asdfgh qwerty", intent="nlu_fallback")
+    assert msg["response"] == "utter_default" and msg["text"] is None
+
+
+def test_chosen_article_from_a_clarification_button() -> None:
+    msg = answer('/ask_policy{"article": "19"}', entities=[{"entity": "article", "value": "19"}],
+                 slots={"language": "en"})
+    assert msg["text"].endswith("(Source: Article 19)")
+    closing = answer("", entities=[{"entity": "article", "value": "closing"}], slots={"language": "zh"})
+    assert closing["text"].endswith("（依据：港澳台人才条款）")
+
+
+def test_a_forged_article_payload_is_not_an_error() -> None:
+    assert answer("", entities=[{"entity": "article", "value": "99"}], slots={"language": "en"})["response"] == "utter_default"
+
+
+def test_article_payload_round_trips() -> None:
+    assert article_payload(17) == '/ask_policy{"article": "17"}'
+    assert article_payload(None) == '/ask_policy{"article": "closing"}'
+
+
+def test_empty_and_huge_messages_get_a_clear_answer() -> None:
+    assert "请输入" in answer("   ", slots={"language": "zh"})["text"]
+    assert "too long" in answer("visa " * 300)["text"]
