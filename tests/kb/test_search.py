@@ -96,6 +96,6 @@ def test_sql_looking_text_leaves_the_kb_intact(searcher) -> None:
 def test_every_search_message_has_both_languages() -> None:
     from policy_kb.messages import message
 
-    assert set(message.keys()) == {"empty", "too_long", "no_content", "not_found"}
+    assert set(message.keys()) == {"empty", "too_long", "no_content", "not_found", "service_unavailable"}
     for key in message.keys():
         assert message(key, "zh") and message(key, "en")

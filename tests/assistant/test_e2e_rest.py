@@ -1,0 +1,94 @@
+"""End to end: the trained model, the action server and the Rasa server, talking over REST.
+
+Trains only when the training data changed (the model is cached by content hash), starts both
+servers on spare ports with their own tracker database, and holds real conversations.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import urllib.request
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from bot.runner import Services, running
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path_factory.mktemp("tracker") / "tracker.sqlite3")
+    with running(Services(rasa_port=5305, action_port=5355, with_web=False,
+                          log_dir=tmp_path_factory.mktemp("logs"))) as s:
+        yield s
+
+
+class Chat:
+    def __init__(self, services: Services) -> None:
+        self.url = services.rest_url
+        self.sender = f"e2e-{uuid.uuid4().hex[:8]}"
+
+    def say(self, text: str) -> list[dict]:
+        body = json.dumps({"sender": self.sender, "message": text}).encode()
+        req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=120) as r:
+            return json.loads(r.read())
+
+    def text(self, message: str) -> str:
+        return "\n".join(m.get("text") or "" for m in self.say(message))
+
+
+def test_chinese_policy_question_is_answered_in_chinese_with_citation(services) -> None:
+    reply = Chat(services).text("绿卡有什么用")
+    assert "（依据：第十八条）" in reply and "绿卡" in reply
+
+
+def test_english_policy_question_is_answered_in_english_with_citation(services) -> None:
+    chat = Chat(services)
+    reply = chat.say("How much is the Friendship Award?")
+    assert reply[0]["text"].endswith("(Source: Article 14)") and "100,000" in reply[0]["text"]
+    assert {b["payload"] for b in reply[0]["buttons"]} >= {"/check_eligibility", "/handoff"}
+
+
+def test_eligibility_conversation_in_chinese(services) -> None:
+    chat = Chat(services)
+    assert "学位" in chat.text("我符合条件吗？")
+    assert "多少年" in chat.text("博士")
+    assert "领域" in chat.text("干了6年")
+    assert "多大" in chat.text("大数据")
+    result = chat.text("38岁")
+    assert "高端科研人才（第一条）：很可能符合" in result and "（依据：第一条）" in result
+
+
+def test_eligibility_with_several_answers_a_digression_and_a_correction(services) -> None:
+    chat = Chat(services)
+    assert "degree" in chat.text("Am I eligible?")
+    assert "how old" in chat.text("I have a PhD and 6 years in big data").lower()
+    digression = chat.say("what is the green card?")
+    assert "(Source: Article 18)" in digression[0]["text"]
+    assert "how old" in digression[-1]["text"].lower(), "the form resumes after the digression"
+    assert "High-end research talent (Article 1): likely" in chat.text("45")
+    assert "High-end research talent (Article 1): unlikely" in chat.text("actually I only have 3 years")
+
+
+def test_language_switch_and_handoff(services) -> None:
+    chat = Chat(services)
+    assert "English" in chat.text("please reply in English")
+    handoff = chat.text("转人工")
+    assert "Service Window" in handoff and "recorded" in handoff, "the explicit preference holds"
+
+
+def test_out_of_scope_is_honest(services) -> None:
+    reply = Chat(services).text("What's the weather in Taiyuan tomorrow?")
+    assert "outside" in reply and "Article 18" in reply
+
+
+def test_a_dead_action_server_still_gets_a_polite_answer(services) -> None:
+    actions = services.processes[0]
+    os.killpg(actions.pid, signal.SIGKILL)
+    actions.wait(timeout=30)
+    assert "稍后再试" in Chat(services).text("绿卡有什么用")
+    assert "try again" in Chat(services).text("How much is the Friendship Award?")
