@@ -13,11 +13,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from policy_kb.source import KB_FILES
+
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "models"
 #: Files and folders whose content decides the model.
 KEEP_MODELS = 3
-MODEL_INPUTS = ("config.yml", "domain", "data", "bot/nlu", "policy_kb/data", "policy_kb/text.py")
+MODEL_INPUTS = ("config.yml", "domain", "data", "bot/nlu", "policy_kb/text.py",
+                *(f"policy_kb/data/{name}" for name in KB_FILES))
 
 
 def _files(path: Path) -> list[Path]:

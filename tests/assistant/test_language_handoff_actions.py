@@ -54,5 +54,5 @@ def test_handoff_uses_the_users_city() -> None:
 
 
 def test_every_action_text_has_both_languages() -> None:
-    for key in text.keys():
+    for key in text:
         assert text(key, "zh") and text(key, "en")

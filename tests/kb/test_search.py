@@ -97,5 +97,5 @@ def test_every_search_message_has_both_languages() -> None:
     from policy_kb.messages import message
 
     assert set(message.keys()) == {"empty", "too_long", "no_content", "not_found", "service_unavailable"}
-    for key in message.keys():
+    for key in message:
         assert message(key, "zh") and message(key, "en")
