@@ -1,13 +1,17 @@
 # 晋才助手 / Shanxi Talent Assistant. `make run` sets up and starts everything; `make test` sets up and
 # passes every test. Both work on a clean clone: the venv, the KB database and the model are built here.
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 .DEFAULT_GOAL := help
+export TF_CPP_MIN_LOG_LEVEL := 2
+# pip's machine-wide config lists extra indexes that do not exist on every machine: keep their noise out
+PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 
-.PHONY: help venv kb run test lint bench lock clean
+.PHONY: help venv kb model validate chromium run test lint bench lock clean
 
 help:
 	@echo "make run    - set up, build the knowledge base and start the assistant"
@@ -21,8 +25,8 @@ $(STAMP): requirements.lock
 	@PY310=$$(tools/find_python310.sh) || exit 1; \
 	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
 		rm -rf $(VENV) && "$$PY310" -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade "pip==24.2"
-	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --upgrade "pip==24.2" $(PIP_QUIET)
+	$(PY) -m pip install --quiet -r requirements.lock $(PIP_QUIET)
 	rm -f $(VENV)/.installed-* && touch $@
 
 kb: venv
@@ -31,15 +35,24 @@ kb: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 
-test: venv lint
+model: venv
+	$(PY) -m bot train
+
+validate: model
+	$(PY) -m rasa data validate --domain domain --data data --config config.yml --fail-on-warnings 2>&1 \
+		| { grep -E "rasa.validator|error|Error" || true; }
+
+chromium:
+	tools/ensure_chromium.sh
+
+test: venv lint chromium validate
 	$(PY) -m pytest
 
 bench: venv
 	$(PY) -m bench
 
 run: venv kb
-	@echo "Knowledge base ready. Staff FAQ lookup: $(PY) -m bot faq \"绿卡怎么申请\""
-	$(PY) -m bot faq --interactive
+	$(PY) -m bot run
 
 lock:
 	@PY310=$$(tools/find_python310.sh) || exit 1; rm -rf .lockvenv && "$$PY310" -m venv .lockvenv

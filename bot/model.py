@@ -46,6 +46,9 @@ def rasa_command(*args: str) -> list[str]:
 
 def ensure_model(quiet: bool = False) -> Path:
     """The model for the current inputs, training it first if it does not exist."""
+    from bot.nlu.training_data import write_generated
+
+    write_generated()
     path = model_path()
     if path.exists():
         return path

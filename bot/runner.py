@@ -53,10 +53,14 @@ class Services:
                              start_new_session=True)
         )
 
-    def start(self, model: Path, timeout: float = 300) -> None:
+    def start_actions(self, timeout: float = 300) -> None:
+        """The action server alone (``rasa test`` runs the dialogue itself and only calls actions)."""
         VAR.mkdir(exist_ok=True)
         self._spawn("actions", rasa_command("run", "actions", "--actions", "actions", "--port", str(self.action_port)))
         self._wait(f"http://127.0.0.1:{self.action_port}/health", timeout)
+
+    def start(self, model: Path, timeout: float = 300) -> None:
+        self.start_actions(timeout)
         self._spawn("rasa", rasa_command("run", "--model", str(model), "--port", str(self.rasa_port),
                                          "--endpoints", self.endpoints, "--credentials", "credentials.yml",
                                          "--enable-api", "--cors", "*"))
