@@ -1,25 +1,69 @@
-"""``make bench``: run every benchmark, print a summary, write ``bench/results/*.json``."""
+"""``make bench``: run the benchmarks, print a summary, write ``bench/results/*.json``.
+
+``python -m bench [search] [nlu] [rest]`` runs a subset; no argument runs all three.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
-
-from bench import search_eval
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def main() -> None:
+def _save(name: str, result: dict) -> None:
     RESULTS.mkdir(exist_ok=True)
-    search = search_eval.run()
-    (RESULTS / "search.json").write_text(json.dumps(search, ensure_ascii=False, indent=1), encoding="utf-8")
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def search() -> None:
+    from bench import search_eval
+
+    result = search_eval.run()
+    _save("search", result)
     print("Search (policy_kb.search) on bench/eval_questions.yml")
-    for lang, s in search["accuracy"]["per_lang"].items():
+    for lang, s in result["accuracy"]["per_lang"].items():
         print(f"  {lang}: n={s['n']}  top-1={s['top1_acc']:.3f}  top-3={s['top3_acc']:.3f}  "
               f"out-of-scope rejected {s['oos_ok']}/{s['oos_n']}")
-    lat = search["latency_ms"]
+    lat = result["latency_ms"]
     print(f"  warm search latency over {lat['n']} queries: p50={lat['p50']} ms  p95={lat['p95']} ms")
+
+
+def nlu() -> None:
+    from bench import nlu_cv
+
+    result = nlu_cv.run()
+    _save("nlu", result)
+    print(f"NLU {result['folds']}-fold cross-validation (intent)")
+    for lang, s in result["per_lang"].items():
+        print(f"  {lang}: n={s['n']}  F1 weighted={s['f1_weighted']:.3f}  macro={s['f1_macro']:.3f}  "
+              f"accuracy={s['accuracy']:.3f}")
+
+
+def rest() -> None:
+    from bench import rest_eval
+
+    result = rest_eval.run()
+    _save("rest", result)
+    a = result["assistant"]
+    print("Assistant over REST on bench/eval_questions.yml (cited correctly, in the question's language)")
+    for lang, s in a["per_lang"].items():
+        print(f"  {lang}: n={s['n']}  accuracy={s['accuracy']:.3f}")
+    print(f"  policy-answer turn latency: p50={a['latency_ms']['p50']} ms  p95={a['latency_ms']['p95']} ms; "
+          f"plain Rasa static reply: p50={result['plain_rasa_latency_ms']['p50']} ms  "
+          f"p95={result['plain_rasa_latency_ms']['p95']} ms; ratio p50={a['latency_ratio_p50']}  "
+          f"p95={a['latency_ratio_p95']}")
+    t = result["training"]
+    print(f"  training: {t['seconds']} s, peak memory {t['peak_rss_mb']} MB")
+
+
+def main() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    chosen = sys.argv[1:] or ["search", "nlu", "rest"]
+    for name in chosen:
+        {"search": search, "nlu": nlu, "rest": rest}[name]()
 
 
 if __name__ == "__main__":

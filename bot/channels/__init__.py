@@ -1,1 +1,5 @@
-"""Input channels: the REST channel with a fallback reply, and the WeChat Official Account."""
+"""Custom Rasa input channels.
+
+* :mod:`bot.channels.wechat` - WeChat Official Account message push (``/webhooks/wechat/webhook``),
+  loaded from ``credentials.yml`` as ``bot.channels.wechat.WeChatInput``; see ``WECHAT.md``.
+"""

@@ -1,0 +1,125 @@
+"""The assistant over REST: answer accuracy on the evaluation set, turn latency, training cost.
+
+* accuracy: every question of ``bench/eval_questions.yml`` in a fresh conversation; right when the
+  reply cites one of its labelled articles in the question's language (``（依据：第N条）`` /
+  ``(Source: Article N)``), or, for out-of-scope questions, when it says the policy does not cover it;
+* latency: p50/p95 of policy-answer turns, and of a plain Rasa server (a one-rule bot with a static
+  response) measured in the same run on the same machine, reported as a ratio;
+* training: wall time and peak memory (max RSS) of ``rasa train`` on the project's data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from bench.search_eval import load_cases
+from bot.model import ROOT, rasa_command
+from bot.nlu.training_data import write_generated
+from bot.runner import Services, running
+from policy_kb.citation import cite
+from policy_kb.messages import message
+
+PLAIN_BOT = {
+    "config.yml": "recipe: default.v1\nassistant_id: plain\nlanguage: en\npipeline:\n"
+                  "  - name: KeywordIntentClassifier\npolicies:\n  - name: RulePolicy\n",
+    "domain.yml": 'version: "3.1"\nintents: [greet]\nresponses:\n  utter_greet:\n  - text: "Hello!"\n',
+    "data/nlu.yml": 'version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hello\n    - hi\n',
+    "data/rules.yml": 'version: "3.1"\nrules:\n- rule: greet\n  steps:\n  - intent: greet\n  - action: utter_greet\n',
+}
+LATENCY_TURNS = 150
+
+
+def _post(url: str, sender: str, text: str) -> tuple[list[dict], float]:
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(req, timeout=120) as r:
+        reply = json.loads(r.read())
+    return reply, (time.perf_counter() - t0) * 1000
+
+
+def _percentiles(samples: list[float]) -> dict:
+    samples = sorted(samples)
+    return {"n": len(samples), "p50": round(statistics.median(samples), 1),
+            "p95": round(samples[int(0.95 * (len(samples) - 1))], 1)}
+
+
+def _is_right(reply: str, lang: str, articles: list) -> bool:
+    if not articles:
+        return message("not_found", lang) in reply or ("outside" in reply if lang == "en" else "不在我能回答" in reply)
+    return any(cite(a, lang) in reply for a in articles)
+
+
+def accuracy_and_latency(services: Services) -> dict:
+    stats: dict[str, dict] = {}
+    policy_ms: list[float] = []
+    misses = []
+    for case in load_cases():
+        reply, ms = _post(services.rest_url, f"bench-{uuid.uuid4().hex[:10]}", case.q)
+        text = "\n".join(m.get("text") or "" for m in reply)
+        s = stats.setdefault(case.lang, {"n": 0, "right": 0})
+        s["n"] += 1
+        ok = _is_right(text, case.lang, case.articles)
+        s["right"] += ok
+        if case.articles:
+            policy_ms.append(ms)
+        if not ok:
+            misses.append({"q": case.q, "want": case.articles, "reply": text[:160]})
+    for s in stats.values():
+        s["accuracy"] = round(s["right"] / s["n"], 3)
+    sender = f"bench-{uuid.uuid4().hex[:10]}"
+    questions = [c.q for c in load_cases() if c.articles]
+    warm = [_post(services.rest_url, sender, questions[i % len(questions)])[1] for i in range(LATENCY_TURNS)]
+    return {"per_lang": stats, "misses": misses, "latency_ms": _percentiles(warm), "latency_first_turn_ms": _percentiles(policy_ms)}
+
+
+def plain_rasa_latency() -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, content in PLAIN_BOT.items():
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / name).write_text(content)
+        subprocess.run(rasa_command("train", "--out", "models"), cwd=tmp, check=True, capture_output=True)
+        model = next((Path(tmp) / "models").glob("*.tar.gz"))
+        proc = subprocess.Popen(rasa_command("run", "--model", str(model), "--port", "5699"), cwd=tmp,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            Services()._wait("http://127.0.0.1:5699/status", 300, need_model=True)  # noqa: SLF001
+            url = "http://127.0.0.1:5699/webhooks/rest/webhook"
+            sender = f"plain-{uuid.uuid4().hex[:8]}"
+            for _ in range(10):
+                _post(url, sender, "hello")
+            return _percentiles([_post(url, sender, "hello")[1] for _ in range(LATENCY_TURNS)])
+        finally:
+            os.killpg(proc.pid, 15)
+            proc.wait(timeout=30)
+
+
+def training_cost() -> dict:
+    write_generated()
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run(rasa_command("train", "--config", "config.yml", "--domain", "domain", "--data", "data",
+                                    "--out", tmp), cwd=ROOT, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+        seconds = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb)}
+
+
+def run() -> dict:
+    os.environ.setdefault("TRACKER_SQLITE_PATH", str(ROOT / "var" / "bench-tracker.sqlite3"))
+    with running(Services(rasa_port=5605, action_port=5655, with_web=False)) as services:
+        assistant = accuracy_and_latency(services)
+    plain = plain_rasa_latency()
+    assistant["latency_ratio_p50"] = round(assistant["latency_ms"]["p50"] / plain["p50"], 2)
+    assistant["latency_ratio_p95"] = round(assistant["latency_ms"]["p95"] / plain["p95"], 2)
+    return {"assistant": assistant, "plain_rasa_latency_ms": plain, "training": training_cost()}

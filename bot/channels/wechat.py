@@ -1,0 +1,382 @@
+"""WeChat Official Account (公众号) channel: ``/webhooks/wechat/webhook``.
+
+The platform pushes each user message as signed (and in safe mode encrypted) XML and waits 5 seconds
+for a passive reply, retrying up to three times in all. This channel:
+
+1. checks the signature of every request (403 otherwise) and answers the URL check (GET);
+2. deduplicates retries: a message by ``MsgId``, an event by ``FromUserName`` + ``CreateTime``.
+   The first delivery starts the turn; a retry never starts another one, it waits for the same
+   answer instead (shared through Redis when ``REDIS_URL`` is set, so a retry landing on another
+   worker waits too);
+3. waits up to ``reply_window`` (4.5 s) for the turn: in time, the answer goes back as the passive
+   reply to the newest delivery of the message; otherwise the request gets ``success`` and the
+   answer goes out afterwards through the customer-service API. Exactly one of the two happens: the
+   deliverer claims the message with ``SET NX`` first;
+4. renders the assistant's messages as one text: buttons become numbered options (a reply "1"
+   sends the first button's payload), and text beyond 2048 bytes waits for "更多".
+
+Follows (subscribe) get a Chinese welcome built from the knowledge base, including the article 9
+support for 外籍晋商晋才; unfollows are acknowledged quietly; voice without recognition, images,
+locations, links, videos and other types get a polite text answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
+from bot.channels.wechat_format import Option, Rendered, UserState, is_more, paginate, parse_choice, render
+from bot.channels.wechat_protocol import SUCCESS, Forbidden, Incoming, Malformed, Protocol
+from bot.channels.wechat_store import Store, make_store
+
+logger = logging.getLogger(__name__)
+
+#: Seconds to wait for a turn before answering ``success`` (the platform gives up at 5).
+REPLY_WINDOW = 4.5
+#: How long the dedupe keys and the answer of a message are kept (the platform retries within ~15 s).
+MESSAGE_TTL = 600
+#: How long a user's numbered options and remaining pages are remembered.
+USER_TTL = 2 * 24 * 3600
+#: A push larger than this is not a message from the platform.
+MAX_BODY = 64 * 1024
+#: How often a delivery on another worker looks for the answer in the shared store.
+POLL = 0.1
+
+#: Settings: credentials.yml key -> environment variable used when the key is missing or empty.
+ENV = {
+    "token": "WECHAT_TOKEN",
+    "appid": "WECHAT_APPID",
+    "appsecret": "WECHAT_APPSECRET",
+    "aes_key": "WECHAT_AES_KEY",
+    "mode": "WECHAT_MODE",
+    "redis_url": "REDIS_URL",
+    "api_base": "WECHAT_API_BASE",
+}
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+APOLOGY = "抱歉，系统暂时出了点问题，请稍后再发一次您的问题。"
+UNSUPPORTED = {
+    "voice": "抱歉，我暂时听不懂语音。",
+    "image": "抱歉，我暂时看不懂图片。",
+    "video": "抱歉，我暂时无法观看视频。",
+    "shortvideo": "抱歉，我暂时无法观看视频。",
+    "location": "收到您的位置，谢谢！不过我只能解答政策问题。",
+    "link": "收到您分享的链接，谢谢！不过我暂时无法阅读链接里的内容。",
+    "file": "抱歉，我暂时无法打开文件。",
+}
+UNSUPPORTED_DEFAULT = "抱歉，我暂时只能处理文字消息。"
+UNSUPPORTED_TAIL = "请直接用文字提问，例如“绿卡怎么申请？”“我符合条件吗？”；需要人工服务请发送“转人工”。"
+
+
+def _anon(openid: str) -> str:
+    """A short stable tag for logs: no openid (personal data under PIPL) in the logs."""
+    return hashlib.sha256(openid.encode()).hexdigest()[:10]
+
+
+def welcome() -> Rendered:
+    """The follow greeting: what the assistant does, and article 9 in the knowledge base's words."""
+    from policy_kb.citation import cite
+    from policy_kb.source import load_source
+
+    kb = load_source()
+    art9 = kb.article(9)
+    text = (
+        f"欢迎关注晋才助手！我可以解答山西引进外国人才政策（{kb.code}）的问题：\n"
+        "· 政策问答：例如“绿卡有什么用？”“博士来晋有哪些资助？”，每个回答都注明依据条款；\n"
+        "· 资格预检：发送“我符合条件吗？”，回答几个问题即可；\n"
+        "· 转人工：发送“转人工”，获得外国人来晋工作服务窗口的联系方式。\n\n"
+        f"外籍晋商晋才请留意“{art9.title.zh}”：{art9.summary.zh}{cite(9, 'zh')}\n\n"
+        "直接发文字提问即可。Send “English” to chat in English."
+    )
+    options = [
+        Option("我符合条件吗？", "/check_eligibility"),
+        Option(f"外籍晋商晋才支持（{art9.title.zh}）", '/ask_policy{"article": "9"}'),
+        Option("转人工", "/handoff"),
+    ]
+    lines = "\n".join(f"{i}. {o.title}" for i, o in enumerate(options, 1))
+    return Rendered(f"{text}\n\n回复数字选择：\n{lines}", options, "zh")
+
+
+class WeChatCollector(CollectingOutputChannel):
+    """Collects the turn's messages without splitting text on blank lines (one passive reply)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        await self._persist_message(self._message(recipient_id, text=text))
+
+
+@dataclass
+class _Local:
+    """This worker's view of a message being answered."""
+
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class WeChatInput(InputChannel):
+    """Rasa input channel for a WeChat Official Account (message push, plaintext or safe mode)."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "wechat"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> WeChatInput:
+        credentials = credentials or {}
+
+        def setting(key: str) -> str:
+            value = credentials.get(key)
+            if value is None or str(value).strip() == "":
+                value = os.environ.get(ENV[key], "")
+            return str(value).strip()
+
+        window = credentials.get("reply_window")
+        return cls(
+            token=setting("token"), appid=setting("appid"), appsecret=setting("appsecret"),
+            aes_key=setting("aes_key"), mode=setting("mode") or "plain", redis_url=setting("redis_url") or None,
+            api_base=setting("api_base") or DEFAULT_API_BASE,
+            reply_window=float(window) if window not in (None, "") else REPLY_WINDOW,
+        )
+
+    def __init__(self, token: str, appid: str = "", appsecret: str = "", aes_key: str = "", mode: str = "plain",
+                 redis_url: str | None = None, api_base: str = DEFAULT_API_BASE, reply_window: float = REPLY_WINDOW,
+                 http_timeout: float = 5.0, key_prefix: str | None = None) -> None:
+        self.problem: str | None = None
+        self.protocol: Protocol | None = None
+        if not token:
+            self.problem = "WECHAT_TOKEN is not set"
+        else:
+            try:
+                self.protocol = Protocol(token, appid, aes_key, mode)
+            except ValueError as e:
+                self.problem = str(e)
+        if self.problem:
+            logger.error("WeChat channel disabled: %s (see bot/channels/WECHAT.md)", self.problem)
+        elif not (appid and appsecret):
+            logger.warning("WeChat channel: no AppID/AppSecret, so answers later than %ss cannot be sent", reply_window)
+        self.reply_window = reply_window
+        self.store: Store = make_store(redis_url, key_prefix if key_prefix is not None else f"wechat:{appid or 'default'}:")
+        self.api = CustomerServiceAPI(appid, appsecret, self.store, api_base, timeout=http_timeout)
+        self.counters: Counter[str] = Counter()
+        self._local: dict[str, _Local] = {}
+        self._tasks: set[asyncio.Task] = set()
+        self._welcome: Rendered | None = None
+
+    # ------------------------------------------------------------------ HTTP
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        bp = Blueprint(f"wechat_webhook_{id(self)}", __name__)
+
+        @bp.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok" if self.protocol else "not configured"})
+
+        @bp.route("/webhook", methods=["GET"])
+        async def verify(request: Request) -> HTTPResponse:
+            if self.protocol is None:
+                return response.text("WeChat channel not configured", status=503)
+            try:
+                return response.text(self.protocol.verify_url(_args(request)))
+            except Forbidden:
+                self.counters["forbidden"] += 1
+                return response.text("forbidden", status=403)
+            except Malformed:
+                return response.text("bad request", status=400)
+
+        @bp.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            arrival = time.monotonic()
+            if self.protocol is None:
+                return response.text("WeChat channel not configured", status=503)
+            if len(request.body or b"") > MAX_BODY:
+                return response.text("too large", status=413)
+            try:
+                incoming = self.protocol.receive(_args(request), request.body or b"")
+            except Forbidden as e:
+                self.counters["forbidden"] += 1
+                logger.warning("WeChat push rejected: %s", e)
+                return response.text("forbidden", status=403)
+            except Malformed as e:
+                logger.warning("WeChat push unreadable: %s", e)
+                return response.text("bad request", status=400)
+            content = await self.handle(incoming, on_new_message, arrival)
+            if not content:
+                return response.text(SUCCESS)
+            return response.text(self.protocol.reply(incoming, content), content_type="application/xml")
+
+        @bp.listener("after_server_stop")
+        async def close(*_: Any) -> None:
+            await self.close()
+
+        return bp
+
+    async def close(self) -> None:
+        await self.api.close()
+        await self.store.close()
+
+    # ------------------------------------------------------------- messages
+
+    async def handle(self, incoming: Incoming, on_new_message: OnNewMessage, arrival: float | None = None) -> str | None:
+        """The passive reply for one delivery of a push, or None for ``success``."""
+        arrival = time.monotonic() if arrival is None else arrival
+        msg = incoming.message
+        produce = self._producer(msg, on_new_message)
+        if produce is None:  # unfollow, menu views, template receipts: nothing to say
+            if msg.type == "event" and (getattr(msg, "event", "") or "").lower() == "unsubscribe":
+                await self.store.delete(f"user:{msg.source}")  # keep nothing about someone who left
+            return None
+        key = f"msg:{msg.id}" if msg.type != "event" and msg.id else f"evt:{msg.source}:{msg.create_time.timestamp():.0f}"
+        attempt = await self.store.incr(f"{key}:attempts", MESSAGE_TTL)
+        deadline_wall = time.time() + self.reply_window - (time.monotonic() - arrival)
+        await self.store.set(f"{key}:deadline", f"{deadline_wall:.3f}", MESSAGE_TTL)
+        if await self.store.add(f"{key}:seen", "1", MESSAGE_TTL):
+            self.counters["turns"] += 1
+            self._local[key] = _Local()
+            task = asyncio.get_running_loop().create_task(self._answer(key, msg.source, produce))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self.counters["duplicates"] += 1
+            logger.info("retry %s of %s from %s: waiting for the first delivery's answer", attempt, key, _anon(msg.source))
+        return await self._wait(key, attempt, arrival + self.reply_window)
+
+    def _producer(self, msg: Any, on_new_message: OnNewMessage) -> Callable[[], Awaitable[str | None]] | None:
+        """What to run for this push, or None when it needs no answer at all."""
+        meta = {"wechat": {"msg_id": str(msg.id or ""), "msg_type": msg.type, "account": msg.target,
+                           "create_time": int(msg.create_time.timestamp())}}
+        if msg.type == "text":
+            return lambda: self._converse(msg.source, msg.content or "", meta, on_new_message)
+        if msg.type == "voice" and (msg.recognition or "").strip():  # speech recognition switched on
+            return lambda: self._converse(msg.source, msg.recognition, meta, on_new_message)
+        if msg.type == "event":
+            event = (getattr(msg, "event", "") or "").lower()
+            if event in ("subscribe", "subscribe_scan"):
+                return lambda: self._greet(msg.source)
+            return None
+        text = UNSUPPORTED.get(msg.type, UNSUPPORTED_DEFAULT) + UNSUPPORTED_TAIL
+
+        async def unsupported() -> str:
+            return text
+
+        return unsupported
+
+    async def _greet(self, openid: str) -> str:
+        if self._welcome is None:
+            self._welcome = welcome()
+        pages = paginate(self._welcome.text, "zh")
+        await self._save_state(openid, UserState(self._welcome.options, pages[1:]))
+        return pages[0]
+
+    async def _converse(self, openid: str, text: str, meta: dict, on_new_message: OnNewMessage) -> str | None:
+        state = UserState.from_json(await self.store.get(f"user:{openid}"))
+        if state.more and is_more(text):
+            page, state.more = state.more[0], state.more[1:]
+            await self._save_state(openid, state)
+            return page
+        choice = parse_choice(text)
+        if choice is not None and 1 <= choice <= len(state.options):
+            option = state.options[choice - 1]
+            meta["wechat"]["option"] = {"number": choice, "title": option.title}
+            text = option.payload
+        collector = WeChatCollector()
+        await on_new_message(UserMessage(text, collector, sender_id=openid, input_channel=self.name(), metadata=meta))
+        rendered = render(collector.messages)
+        pages = paginate(rendered.text, rendered.lang) if rendered.text else [""]
+        await self._save_state(openid, UserState(rendered.options, pages[1:]))
+        return pages[0] or None
+
+    async def _save_state(self, openid: str, state: UserState) -> None:
+        if state.options or state.more:
+            await self.store.set(f"user:{openid}", state.to_json(), USER_TTL)
+        else:
+            await self.store.delete(f"user:{openid}")
+
+    # ------------------------------------------------------------- delivery
+
+    async def _answer(self, key: str, openid: str, produce: Callable[[], Awaitable[str | None]]) -> None:
+        """Run the turn once, publish its answer, and send it by the customer-service API when no
+        delivery of the message took it as its passive reply in time."""
+        try:
+            content = await produce()
+        except Exception:  # noqa: BLE001 - the user gets an apology, the log the traceback
+            logger.exception("WeChat turn for %s failed", _anon(openid))
+            content = APOLOGY
+        await self.store.set(f"{key}:answer", json.dumps({"content": content or ""}, ensure_ascii=False), MESSAGE_TTL)
+        local = self._local.pop(key, None)
+        if local is not None:
+            local.ready.set()
+        if not content:
+            return
+        # a waiting delivery claims the answer itself; after the newest delivery's window has
+        # passed without a claim, the answer goes out by the customer-service API
+        while True:
+            if await self.store.get(f"{key}:delivered"):
+                return
+            try:
+                deadline = float(await self.store.get(f"{key}:deadline") or 0)
+            except ValueError:
+                deadline = 0.0
+            remaining = deadline - time.time()
+            if remaining <= -0.2:  # a little grace: a claim made just before the deadline lands first
+                break
+            await asyncio.sleep(min(POLL, max(remaining + 0.2, 0.01)))
+        if not await self.store.add(f"{key}:delivered", "cs", MESSAGE_TTL):
+            return
+        self.counters["late"] += 1
+        logger.info("answer for %s missed the reply window; sending it by the customer-service API", _anon(openid))
+        if await self.api.send_text(openid, content):
+            self.counters["sent"] += 1
+        else:
+            self.counters["send_failed"] += 1
+
+    async def _wait(self, key: str, attempt: int, deadline: float) -> str | None:
+        """Wait for the answer until ``deadline`` (monotonic); the passive content if this delivery
+        should carry it."""
+        while True:
+            raw = await self.store.get(f"{key}:answer")
+            if raw is not None:
+                content = json.loads(raw).get("content") or None
+                if content is None:
+                    return None
+                latest = int(await self.store.get(f"{key}:attempts") or attempt)
+                if attempt < latest:  # the platform has given up on this connection
+                    return None
+                if await self.store.add(f"{key}:delivered", "passive", MESSAGE_TTL):
+                    self.counters["passive"] += 1
+                    return content
+                # delivered before: again as a passive reply is harmless (the platform shows the reply
+                # of the connection it still waits on), but never after the customer-service API sent it
+                return content if await self.store.get(f"{key}:delivered") == "passive" else None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            local = self._local.get(key)
+            if local is not None:
+                try:
+                    await asyncio.wait_for(local.ready.wait(), timeout=remaining)
+                except asyncio.TimeoutError:
+                    return None
+            else:  # the turn runs on another worker, or has just finished here
+                await asyncio.sleep(min(POLL, remaining))
+
+
+def _args(request: Request) -> dict[str, str | None]:
+    return {k: request.args.get(k) for k in ("signature", "timestamp", "nonce", "echostr", "encrypt_type",
+                                             "msg_signature", "openid")}

@@ -1,0 +1,1 @@
+"""Tests of the web front: plain HTTP tests and Playwright browser tests."""
