@@ -50,7 +50,8 @@ def run(folds: int = FOLDS) -> dict:
         by_lang[detect(text, default="zh")].append((true, pred))
     report = {}
     for lang, pairs in sorted(by_lang.items()):
-        y_true, y_pred = zip(*pairs)
+        y_true = [t for t, _ in pairs]
+        y_pred = [p for _, p in pairs]
         report[lang] = {
             "n": len(pairs),
             "f1_weighted": round(f1_score(y_true, y_pred, average="weighted"), 3),

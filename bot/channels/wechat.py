@@ -90,7 +90,7 @@ def _anon(openid: str) -> str:
 
 def welcome() -> Rendered:
     """The follow greeting: what the assistant does, and article 9 in the knowledge base's words."""
-    from policy_kb.citation import cite
+    from policy_kb.citation import article_name, cite
     from policy_kb.source import load_source
 
     kb = load_source()
@@ -100,12 +100,12 @@ def welcome() -> Rendered:
         "· 政策问答：例如“绿卡有什么用？”“博士来晋有哪些资助？”，每个回答都注明依据条款；\n"
         "· 资格预检：发送“我符合条件吗？”，回答几个问题即可；\n"
         "· 转人工：发送“转人工”，获得外国人来晋工作服务窗口的联系方式。\n\n"
-        f"外籍晋商晋才请留意“{art9.title.zh}”：{art9.summary.zh}{cite(9, 'zh')}\n\n"
+        f"【{art9.title.zh}】{art9.summary.zh}{cite(9, 'zh')}\n\n"
         "直接发文字提问即可。Send “English” to chat in English."
     )
     options = [
         Option("我符合条件吗？", "/check_eligibility"),
-        Option(f"外籍晋商晋才支持（{art9.title.zh}）", '/ask_policy{"article": "9"}'),
+        Option(f"{art9.title.zh}（{article_name(9, 'zh')}）", '/ask_policy{"article": "9"}'),
         Option("转人工", "/handoff"),
     ]
     lines = "\n".join(f"{i}. {o.title}" for i, o in enumerate(options, 1))
