@@ -1,22 +1,21 @@
-"""Read the YAML the pre-check is built from: its own rules and the KB's ``facts.yml``.
+"""Read the YAML the pre-check is built from: its own rules, and the KB's facts.
 
-Only what the pre-check needs is read from ``facts.yml`` (fields with their aliases, and the
-names, texts and articles of categories, benefits and procedures), so that each bilingual text
-exists once, in the KB, and the rules refer to it by id.
+The facts (fields with their aliases; names, texts and articles of categories, benefits and
+procedures) come from :func:`policy_kb.source.load_source`, which reads and checks ``facts.yml``
+once for the whole library, so each bilingual text exists once, in the KB, and the rules refer to
+it by id.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from policy_kb.citation import ArticleRef, parse_ref
-
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+from policy_kb.source import DATA_DIR, Fact, load_source
 
 
 class RuleError(ValueError):
@@ -52,26 +51,20 @@ class Facts:
         return next(f[lang] for f in self.fields if f["id"] == field_id)
 
 
-def _entry(raw: dict[str, Any], text_key: str) -> FactEntry:
+def _entry(fact: Fact) -> FactEntry:
     return FactEntry(
-        id=raw["id"],
-        article=parse_ref(raw["article"]),
-        name={lang: raw[f"name_{lang}"] for lang in ("zh", "en")},
-        text={lang: raw[f"{text_key}_{lang}"] for lang in ("zh", "en")},
+        id=fact.id,
+        article=fact.article,
+        name={"zh": fact.name.zh, "en": fact.name.en},
+        text={"zh": fact.text.zh, "en": fact.text.en},  # a category's text is its criteria
     )
 
 
 @lru_cache(maxsize=1)
 def load_facts() -> Facts:
-    """Fields and fact entries of ``facts.yml``; an id used twice is a data error."""
-    doc = load_yaml("facts.yml")
-    entries: dict[str, FactEntry] = {}
-    for key, text_key in (("categories", "criteria"), ("benefits", "text"), ("procedures", "text")):
-        for raw in doc.get(key) or ():
-            if raw["id"] in entries:
-                raise RuleError(f"facts.yml: duplicate id {raw['id']!r}")
-            entries[raw["id"]] = _entry(raw, text_key)
-    return Facts(fields=tuple(doc.get("fields") or ()), entries=entries)
+    """Fields and fact entries of the KB (ids are unique: :mod:`policy_kb.source` checks it)."""
+    source = load_source()
+    return Facts(fields=source.fields, entries={f.id: _entry(f) for f in source.facts})
 
 
 @cache
