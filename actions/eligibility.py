@@ -137,6 +137,8 @@ class ActionEligibilityResult(Action):
             dispatcher.utter_message(text=text("eligibility_inconsistent", lang, problem=str(e)))
             return [SlotSet(e.field, None)] if e.field in profile else []
         dispatcher.utter_message(
-            text=render(result, lang), buttons=[{"title": text("button_handoff", lang), "payload": "/handoff"}]
+            text=render(result, lang),
+            buttons=[{"title": text("button_booking", lang), "payload": "/book_appointment"},
+                     {"title": text("button_handoff", lang), "payload": "/handoff"}],
         )
         return [SlotSet("eligibility_result_shown", True)]

@@ -30,6 +30,7 @@ default_searcher()  # build the index when the action server starts, not on the 
 def follow_up_buttons(lang: str) -> list[dict[str, str]]:
     return [
         {"title": text("button_eligibility", lang), "payload": "/check_eligibility"},
+        {"title": text("button_booking", lang), "payload": "/book_appointment"},
         {"title": text("button_handoff", lang), "payload": "/handoff"},
     ]
 

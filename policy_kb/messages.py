@@ -36,5 +36,8 @@ class BilingualTexts:
     def keys(self) -> list[str]:
         return list(self._texts)
 
+    def __iter__(self):
+        return iter(self._texts)
+
 
 message = BilingualTexts(DATA_DIR / "messages.yml")

@@ -1,5 +1,6 @@
-"""Custom Rasa input channels.
+"""Custom Rasa input channels, loaded from ``credentials.yml`` by their class path.
 
+* :mod:`bot.channels.safe_rest` - Rasa's REST channel that never answers with silence.
 * :mod:`bot.channels.wechat` - WeChat Official Account message push (``/webhooks/wechat/webhook``),
-  loaded from ``credentials.yml`` as ``bot.channels.wechat.WeChatInput``; see ``WECHAT.md``.
+  ``bot.channels.wechat.WeChatInput``; see ``WECHAT.md``.
 """

@@ -103,10 +103,12 @@ def welcome() -> Rendered:
         f"【{art9.title.zh}】{art9.summary.zh}{cite(9, 'zh')}\n\n"
         "直接发文字提问即可。Send “English” to chat in English."
     )
+    # the payloads carry the language: a follower answering "2" has not written a word yet, and the
+    # payload's own text would otherwise read as English to the language detection
     options = [
-        Option("我符合条件吗？", "/check_eligibility"),
-        Option(f"{art9.title.zh}（{article_name(9, 'zh')}）", '/ask_policy{"article": "9"}'),
-        Option("转人工", "/handoff"),
+        Option("我符合条件吗？", '/check_eligibility{"language": "zh"}'),
+        Option(f"{art9.title.zh}（{article_name(9, 'zh')}）", '/ask_policy{"article": "9", "language": "zh"}'),
+        Option("转人工", '/handoff{"language": "zh"}'),
     ]
     lines = "\n".join(f"{i}. {o.title}" for i, o in enumerate(options, 1))
     return Rendered(f"{text}\n\n回复数字选择：\n{lines}", options, "zh")
@@ -167,7 +169,9 @@ class WeChatInput(InputChannel):
                 self.protocol = Protocol(token, appid, aes_key, mode)
             except ValueError as e:
                 self.problem = str(e)
-        if self.problem:
+        if not token:
+            logger.warning("WeChat channel off: WECHAT_TOKEN is not set (see bot/channels/WECHAT.md)")
+        elif self.problem:
             logger.error("WeChat channel disabled: %s (see bot/channels/WECHAT.md)", self.problem)
         elif not (appid and appsecret):
             logger.warning("WeChat channel: no AppID/AppSecret, so answers later than %ss cannot be sent", reply_window)

@@ -15,7 +15,7 @@ def answer(text: str, **kw):
 def test_chinese_question_gets_a_chinese_cited_answer() -> None:
     msg = answer("友谊奖奖金多少")
     assert msg["text"].endswith("（依据：第十四条）") and "10万" in msg["text"]
-    assert [b["payload"] for b in msg["buttons"]] == ["/check_eligibility", "/handoff"]
+    assert [b["payload"] for b in msg["buttons"]] == ["/check_eligibility", "/book_appointment", "/handoff"]
 
 
 def test_english_question_gets_an_english_cited_answer() -> None:

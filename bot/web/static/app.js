@@ -116,6 +116,14 @@
     var lines = String(text).split(/\r?\n/);
     lines.forEach(function (line, i) {
       if (i > 0) parent.appendChild(document.createElement("br"));
+      var heading = /^#{1,3} (.+)$/.exec(line); // the assistant's section headings ("## Next steps")
+      if (heading) {
+        var strong = document.createElement("strong");
+        strong.className = "heading";
+        strong.textContent = heading[1];
+        parent.appendChild(strong);
+        return;
+      }
       var last = 0;
       line.replace(URL_RE, function (match, offset) {
         var url = match.replace(TRAILING_PUNCT, "");
@@ -183,7 +191,7 @@
     item.appendChild(bubble);
     log.appendChild(item);
     scrollToEnd();
-    return item;
+    return bubble;
   }
 
   function addBotMessage(text, buttons) {
