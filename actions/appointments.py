@@ -39,6 +39,7 @@ import datetime as dt
 import json
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -399,8 +400,11 @@ def _take_prompt(tracker: Tracker, slot: str) -> tuple[dict | None, list[EventTy
 # --------------------------------------------------------------------------- the forms' validators
 
 
-class _AppointmentForm(FormValidationAction):
+class _AppointmentForm(FormValidationAction, ABC):
     """What the three forms share: who may answer, stopping, and the reference code."""
+
+    @abstractmethod
+    def name(self) -> str: ...
 
     #: Intents that stop this form when they answer one of ``stop_slots``.
     stop_intents: frozenset[str] = frozenset({"deny", "cancel_appointment"})
@@ -790,7 +794,7 @@ class ValidateRescheduleForm(_AppointmentForm):
 # --------------------------------------------------------------------------- asking
 
 
-class _Ask(Action):
+class _Ask(Action, ABC):
     """Asks for one slot: the validator's prompt if it left one, else the plain question."""
 
     slot = ""
@@ -798,8 +802,8 @@ class _Ask(Action):
     def name(self) -> str:
         return f"action_ask_{self.slot}"
 
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        raise NotImplementedError
+    @abstractmethod
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]: ...
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = reply_language(tracker)
@@ -890,9 +894,12 @@ class AskBookingConfirmed(_Ask):
         ]
 
 
-class _AskCode(_Ask):
+class _AskCode(_Ask, ABC):
     slot = "appointment_code"
     key = ""
+
+    @abstractmethod
+    def name(self) -> str: ...
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         mine = store().list_for_conversation(tracker.sender_id)
@@ -998,7 +1005,7 @@ class ActionCancelResult(Action):
             a = result.appointment
             assert a is not None
             text = atext("cancelled", lang, code=shown, slot=slot_label(a.start, lang),
-                         window=get_catalogue().window(a.window_id).name(lang))
+                         window=window_title(get_catalogue().window(a.window_id), lang))
         else:
             text = atext(f"cancel_failed_{result.status}", lang, code=shown)
         dispatcher.utter_message(text=text, buttons=[{"title": atext("button_book", lang), "payload": "/book_appointment"}])
@@ -1018,7 +1025,7 @@ class ActionRescheduleResult(Action):
                                      else atext("nothing_changed", lang))
             return _reset()
         text = atext("rescheduled", lang, code=moved.display_code, slot=slot_label(moved.start, lang),
-                     window=get_catalogue().window(moved.window_id).name(lang))
+                     window=window_title(get_catalogue().window(moved.window_id), lang))
         if moved.estimated:
             text += "\n" + atext("estimated_note", lang)
         dispatcher.utter_message(text=text, buttons=after_booking_buttons(moved.code, lang))

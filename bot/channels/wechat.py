@@ -39,9 +39,19 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
-from bot.channels.wechat_format import Option, Rendered, UserState, is_more, paginate, parse_choice, render
+from bot.channels.wechat_format import (
+    Option,
+    Rendered,
+    UserState,
+    is_more,
+    paginate,
+    parse_choice,
+    render,
+    reply_language,
+)
 from bot.channels.wechat_protocol import SUCCESS, Forbidden, Incoming, Malformed, Protocol
 from bot.channels.wechat_store import Store, make_store
+from policy_kb.messages import message
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +79,6 @@ ENV = {
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-APOLOGY = "抱歉，系统暂时出了点问题，请稍后再发一次您的问题。"
 UNSUPPORTED = {
     "voice": "抱歉，我暂时听不懂语音。",
     "image": "抱歉，我暂时看不懂图片。",
@@ -243,10 +252,12 @@ class WeChatInput(InputChannel):
         msg = incoming.message
         produce = self._producer(msg, on_new_message)
         if produce is None:  # unfollow, menu views, template receipts: nothing to say
-            if msg.type == "event" and (getattr(msg, "event", "") or "").lower() == "unsubscribe":
+            if str(msg._data.get("Event") or "").lower() == "unsubscribe":
                 await self.store.delete(f"user:{msg.source}")  # keep nothing about someone who left
             return None
-        key = f"msg:{msg.id}" if msg.type != "event" and msg.id else f"evt:{msg.source}:{msg.create_time.timestamp():.0f}"
+        raw = msg._data  # the pushed fields as text: nothing to convert, nothing to fail
+        msg_id = str(raw.get("MsgId") or "").strip()
+        key = f"msg:{msg_id}" if msg_id else f"evt:{msg.source}:{str(raw.get('CreateTime') or '').strip()}"
         attempt = await self.store.incr(f"{key}:attempts", MESSAGE_TTL)
         deadline_wall = time.time() + self.reply_window - (time.monotonic() - arrival)
         await self.store.set(f"{key}:deadline", f"{deadline_wall:.3f}", MESSAGE_TTL)
@@ -263,18 +274,19 @@ class WeChatInput(InputChannel):
 
     def _producer(self, msg: Any, on_new_message: OnNewMessage) -> Callable[[], Awaitable[str | None]] | None:
         """What to run for this push, or None when it needs no answer at all."""
-        meta = {"wechat": {"msg_id": str(msg.id or ""), "msg_type": msg.type, "account": msg.target,
-                           "create_time": int(msg.create_time.timestamp())}}
-        if msg.type == "text":
+        kind = str(msg._data.get("MsgType") or "").lower()  # also for types wechatpy does not know
+        meta = {"wechat": {"msg_id": str(msg._data.get("MsgId") or ""), "msg_type": kind, "account": msg.target,
+                           "create_time": str(msg._data.get("CreateTime") or "")}}
+        if kind == "text":
             return lambda: self._converse(msg.source, msg.content or "", meta, on_new_message)
-        if msg.type == "voice" and (msg.recognition or "").strip():  # speech recognition switched on
+        if kind == "voice" and (msg.recognition or "").strip():  # speech recognition switched on
             return lambda: self._converse(msg.source, msg.recognition, meta, on_new_message)
-        if msg.type == "event":
-            event = (getattr(msg, "event", "") or "").lower()
-            if event in ("subscribe", "subscribe_scan"):
+        if kind == "event":
+            event = str(msg._data.get("Event") or "").lower()
+            if event.startswith("subscribe"):  # wechatpy renames QR-code follows subscribe_scan
                 return lambda: self._greet(msg.source)
             return None
-        text = UNSUPPORTED.get(msg.type, UNSUPPORTED_DEFAULT) + UNSUPPORTED_TAIL
+        text = UNSUPPORTED.get(kind, UNSUPPORTED_DEFAULT) + UNSUPPORTED_TAIL
 
         async def unsupported() -> str:
             return text
@@ -300,11 +312,17 @@ class WeChatInput(InputChannel):
             meta["wechat"]["option"] = {"number": choice, "title": option.title}
             text = option.payload
         collector = WeChatCollector()
-        await on_new_message(UserMessage(text, collector, sender_id=openid, input_channel=self.name(), metadata=meta))
+        try:
+            await on_new_message(UserMessage(text, collector, sender_id=openid, input_channel=self.name(),
+                                             metadata=meta))
+        except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
+            logger.exception("WeChat turn for %s failed", _anon(openid))
         rendered = render(collector.messages)
-        pages = paginate(rendered.text, rendered.lang) if rendered.text else [""]
+        if not rendered.text:  # action server down, crashed action, locked tracker: never silence
+            rendered = Rendered(message("service_unavailable", reply_language(text)), [], reply_language(text))
+        pages = paginate(rendered.text, rendered.lang)
         await self._save_state(openid, UserState(rendered.options, pages[1:]))
-        return pages[0] or None
+        return pages[0]
 
     async def _save_state(self, openid: str, state: UserState) -> None:
         if state.options or state.more:
@@ -320,8 +338,8 @@ class WeChatInput(InputChannel):
         try:
             content = await produce()
         except Exception:  # noqa: BLE001 - the user gets an apology, the log the traceback
-            logger.exception("WeChat turn for %s failed", _anon(openid))
-            content = APOLOGY
+            logger.exception("WeChat answer for %s failed", _anon(openid))
+            content = message("service_unavailable", "zh")
         await self.store.set(f"{key}:answer", json.dumps({"content": content or ""}, ensure_ascii=False), MESSAGE_TTL)
         local = self._local.pop(key, None)
         if local is not None:

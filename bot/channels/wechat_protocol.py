@@ -123,6 +123,8 @@ class Protocol:
             raise Malformed(f"unreadable XML: {e}") from None
         if message is None:
             raise Malformed("empty body")
+        if not message.source or not message.target:
+            raise Malformed("no FromUserName or ToUserName")
         return Incoming(message, encrypted, nonce, xml)
 
     def _decrypt(self, args: dict[str, str | None], body: bytes) -> str:

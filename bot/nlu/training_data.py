@@ -4,7 +4,8 @@ The KB's question variants (``policy_kb/data/questions.yml``) are real users' po
 they become ``ask_policy`` examples in ``data/nlu/generated/`` (git-ignored, rebuilt before every
 training and validation). Variants that ask for a personal eligibility verdict are left to the
 hand-written ``check_eligibility`` examples, and any text already labelled in ``data/nlu`` is skipped
-so no example carries two intents.
+so no example carries two intents; keyword-only variants are left out too (they look like answers
+to the pre-check's questions, which are ``inform``).
 """
 
 from __future__ import annotations
@@ -36,12 +37,20 @@ def _labelled_examples() -> set[str]:
     return seen
 
 
+def _is_sentence(text: str) -> bool:
+    """Keyword-only variants ("生物工程", "travel subsidy?") read as profile answers: leave them out."""
+    han = len(re.findall(r"[\u4e00-\u9fff]", text))
+    words = len(re.findall(r"[A-Za-z]+", text))
+    return han >= 6 or words >= 4
+
+
 def kb_examples() -> list[str]:
     seen = _labelled_examples()
     out: list[str] = []
     for _, _, question in load_source().questions:
         key = normalize(question).strip()
-        if key in seen or _ELIGIBILITY_CUES.search(question) or question.startswith(("-", "/")):
+        if key in seen or _ELIGIBILITY_CUES.search(question) or question.startswith(("-", "/")) \
+                or not _is_sentence(question):
             continue
         seen.add(key)
         out.append(question)

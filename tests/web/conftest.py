@@ -198,9 +198,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from bot.runner import Services, running
 
     build_kb()
-    saved = {k: os.environ.get(k) for k in ("STAFF_TOKEN", "TRACKER_SQLITE_PATH")}
+    saved = {k: os.environ.get(k) for k in ("STAFF_TOKEN", "TRACKER_SQLITE_PATH", "APPOINTMENTS_DATABASE_URL")}
+    state = tmp_path_factory.mktemp("web-stack")
     os.environ["STAFF_TOKEN"] = STAFF_TOKEN
-    os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path_factory.mktemp("tracker") / "tracker.sqlite3")
+    os.environ["TRACKER_SQLITE_PATH"] = str(state / "tracker.sqlite3")
+    os.environ["APPOINTMENTS_DATABASE_URL"] = f"sqlite:///{state / 'appointments.sqlite3'}"
     services = Services(rasa_port=free_port(), action_port=free_port(), web_port=free_port(), log_dir=LOGS)
     try:
         with running(services):

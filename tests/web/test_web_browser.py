@@ -52,7 +52,9 @@ def test_chinese_question_gets_a_cited_answer(open_page, stack) -> None:
     answer = bot_reply(page, "（依据：第十八条）")
     expect(answer).to_contain_text("绿卡")
     expect(page.locator(".msg.bot").last).to_have_attribute("lang", "zh-CN")
-    expect(page.locator(".msg.bot").last.locator(".quick-reply")).to_have_text(["我符合条件吗？", "转人工"])
+    follow_ups = page.locator(".msg.bot").last.locator("button.quick-reply")
+    for title in ("我符合条件吗？", "转人工"):  # the answer's follow-ups, as buttons
+        expect(follow_ups.filter(has_text=title)).to_have_count(1)
     screenshot(page, "chat-zh")
     assert watch.script_errors() == []
 
@@ -104,13 +106,42 @@ def test_eligibility_pre_check_through_the_page(open_page, stack) -> None:
 
 def _booking_form_exists() -> bool:
     path = ROOT / "domain" / "appointments.yml"
-    return path.exists() and re.search(r"^forms:", path.read_text(encoding="utf-8"), re.M) is not None
+    return path.exists() and re.search(r"^\s+booking_form:", path.read_text(encoding="utf-8"), re.M) is not None
+
+
+def _pick_first(page: Page) -> str:
+    """Click the first quick reply of the latest answer; returns its title."""
+    button = page.locator(".msg.bot").last.locator(".quick-reply").first
+    title = button.inner_text()
+    button.click()
+    expect(last_user_bubble(page)).to_contain_text(title)
+    return title
 
 
 @pytest.mark.skipif(not _booking_form_exists(),
-                    reason="the booking conversation (issue 5) is not built yet: domain/appointments.yml has no form")
-def test_booking_through_the_page(open_page, stack) -> None:  # pragma: no cover - enabled when issue 5 lands
-    pytest.fail("domain/appointments.yml now has a form: write the booking flow into this test")
+                    reason="the booking conversation (issue 5) is not built: domain/appointments.yml has no booking_form")
+def test_booking_through_the_page(open_page, stack) -> None:
+    page, watch = open_page(stack.web_url + "/", locale="en-US")
+    send(page, "I'd like to book an appointment")
+    bot_reply(page, "Which service")
+    _pick_first(page)
+    bot_reply(page, "Which city")
+    _pick_first(page)
+    bot_reply(page, "When would you like to come")
+    _pick_first(page)
+    bot_reply(page, "I need your consent")
+    page.locator(".msg.bot").last.get_by_role("button", name="I agree").click()
+    bot_reply(page, "What is your name")
+    send(page, "Anna Schmidt")
+    bot_reply(page, "Please give one contact")
+    send(page, "anna.schmidt@example.org")
+    summary = bot_reply(page, "Please check your booking")
+    expect(summary).to_contain_text("Anna Schmidt")
+    expect(summary).to_contain_text("anna.schmidt@example.org")
+    page.locator(".msg.bot").last.get_by_role("button", name="Confirm", exact=True).click()
+    booked = bot_reply(page, "Booked!")
+    expect(booked).to_contain_text(re.compile(r"reference code is [A-Z0-9]{4}-[A-Z0-9]{4}"))
+    assert watch.script_errors() == []
 
 
 # --- language -------------------------------------------------------------------------------------------

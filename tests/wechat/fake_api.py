@@ -14,6 +14,7 @@ Knobs for failure tests: ``send_errors`` (errcodes to answer the next sends with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -36,7 +37,7 @@ class Call:
 
 
 class FakeWeChatAPI:
-    def __init__(self, appid: str, secret: str) -> None:
+    def __init__(self, appid: str, secret: str, port: int = 0) -> None:
         self.appid = appid
         self.secret = secret
         self.calls: list[Call] = []
@@ -61,10 +62,8 @@ class FakeWeChatAPI:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):  # the client gave up (timeout tests)
                     self.wfile.write(data)
-                except OSError:  # the client gave up (timeout tests)
-                    pass
                 with api._changed:
                     api._changed.notify_all()
 
@@ -108,7 +107,7 @@ class FakeWeChatAPI:
                     return self._answer(call, {"errcode": 44002, "errmsg": "empty post data"})
                 return self._answer(call, {"errcode": 0, "errmsg": "ok"})
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from bot.channels.wechat import WeChatInput
+from policy_kb.messages import message
 from policy_kb.source import load_source
 from tests.wechat.conftest import new_openid, platform_for
 from tests.wechat.fake_api import FakeWeChatAPI
@@ -53,8 +54,8 @@ def gated(assistant: Any, loop_thread: LoopThread) -> GatedAgent:
     return GatedAgent(assistant, loop_thread)
 
 
-def echo(message: Any) -> list[dict]:
-    return [{"text": f"收到：{message.text}"}]
+def echo(msg: Any) -> list[dict]:
+    return [{"text": f"收到：{msg.text}"}]
 
 
 # ------------------------------------------------------------- verification
@@ -178,6 +179,7 @@ def test_subscribe_welcome_then_article_9_by_number_then_unsubscribe(
     ("location", {"Location_X": "37.87", "Location_Y": "112.55", "Scale": "15", "Label": "太原市"}, "位置"),
     ("link", {"Title": "标题", "Description": "描述", "Url": "https://example.org"}, "链接"),
     ("miniprogrampage", {"Title": "小程序"}, "文字消息"),
+    ("file", {"Title": "申请表.pdf"}, "文件"),
 ])
 def test_other_message_types_get_a_polite_text(make_server: Callable[..., ChannelServer], msg_type: str,
                                                extra: dict, words: str) -> None:
@@ -186,6 +188,31 @@ def test_other_message_types_get_a_polite_text(make_server: Callable[..., Channe
     delivery = platform_for(server, "safe").push(platform_for(server, "safe").fields(new_openid(), msg_type, **extra))
     assert delivery.error is None
     assert words in delivery.reply and "请直接用文字提问" in delivery.reply
+    assert agent.received == []
+
+
+def test_qr_code_follow_is_welcomed_and_other_events_pass_quietly(make_server: Callable[..., ChannelServer]) -> None:
+    agent = ScriptedAgent(echo)
+    server = make_server(agent, mode="safe")
+    platform = platform_for(server, "safe")
+    scan = platform.push(platform.fields(new_openid(), "event", Event="subscribe", EventKey="qrscene_47",
+                                         Ticket="gQH47"))
+    assert scan.reply.startswith("欢迎关注晋才助手")
+    for event in ("CLICK", "VIEW", "LOCATION", "TEMPLATESENDJOBFINISH", "SOME_FUTURE_EVENT"):
+        delivery = platform.push(platform.fields(new_openid(), "event", Event=event, EventKey="k"))
+        assert delivery.error is None and delivery.reply is None, event
+        assert delivery.attempts[0].body == "success"
+    assert agent.received == []
+
+
+def test_a_signed_push_without_sender_is_a_bad_request(make_server: Callable[..., ChannelServer]) -> None:
+    agent = ScriptedAgent(echo)
+    server = make_server(agent)
+    platform = platform_for(server)
+    fields = platform.fields(new_openid(), "text", Content="hi")
+    del fields["FromUserName"]
+    params, body = platform.request({**fields, "FromUserName": ""})
+    assert requests.post(server.url, params=params, data=body, timeout=5).status_code == 400
     assert agent.received == []
 
 
@@ -198,12 +225,16 @@ def test_recognised_voice_is_a_question(make_server: Callable[..., ChannelServer
     assert agent.received[0].metadata["wechat"]["msg_type"] == "voice"
 
 
-def test_a_failing_turn_gets_an_apology(make_server: Callable[..., ChannelServer]) -> None:
-    def boom(_: Any) -> list[dict]:
-        raise RuntimeError("tracker store down")
+def test_a_failing_or_silent_turn_still_gets_an_answer(make_server: Callable[..., ChannelServer]) -> None:
+    def reply(msg: Any) -> list[dict]:
+        if msg.text.startswith("boom"):
+            raise RuntimeError("tracker store down")
+        return []  # e.g. the action server is down: Rasa logs it and says nothing
 
-    server = make_server(ScriptedAgent(boom))
-    assert "抱歉" in platform_for(server).text(new_openid(), "你好").reply
+    server = make_server(ScriptedAgent(reply))
+    platform = platform_for(server)
+    assert platform.text(new_openid(), "boom 你好").reply == message("service_unavailable", "zh")
+    assert platform.text(new_openid(), "anyone there?").reply == message("service_unavailable", "en")
 
 
 # ------------------------------------------------------------ 5-second rule
@@ -319,10 +350,10 @@ def test_long_replies_are_cut_at_2048_bytes_with_more(make_server: Callable[...,
     long_text = "\n".join(f"{a.title.zh}：{a.text.zh}" for a in kb.articles[:12])
     assert len(long_text.encode()) > 3 * 2048
 
-    def reply(message: Any) -> list[dict]:
-        if message.text == "全文":
+    def reply(msg: Any) -> list[dict]:
+        if msg.text == "全文":
             return [{"text": long_text, "buttons": [{"title": "转人工", "payload": "/handoff"}]}]
-        return [{"text": f"收到：{message.text}"}]
+        return [{"text": f"收到：{msg.text}"}]
 
     agent = ScriptedAgent(reply)
     server = make_server(agent, mode=mode)
