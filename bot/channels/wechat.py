@@ -184,6 +184,9 @@ class WeChatInput(InputChannel):
             logger.error("WeChat channel disabled: %s (see bot/channels/WECHAT.md)", self.problem)
         elif not (appid and appsecret):
             logger.warning("WeChat channel: no AppID/AppSecret, so answers later than %ss cannot be sent", reply_window)
+        if self.protocol and not redis_url and int(os.environ.get("SANIC_WORKERS", "1") or 1) > 1:
+            logger.warning("WeChat channel: several Sanic workers but no REDIS_URL: a retry reaching another "
+                           "worker would start a second turn")
         self.reply_window = reply_window
         self.store: Store = make_store(redis_url, key_prefix if key_prefix is not None else f"wechat:{appid or 'default'}:")
         self.api = CustomerServiceAPI(appid, appsecret, self.store, api_base, timeout=http_timeout)
@@ -261,16 +264,22 @@ class WeChatInput(InputChannel):
         attempt = await self.store.incr(f"{key}:attempts", MESSAGE_TTL)
         deadline_wall = time.time() + self.reply_window - (time.monotonic() - arrival)
         await self.store.set(f"{key}:deadline", f"{deadline_wall:.3f}", MESSAGE_TTL)
-        if await self.store.add(f"{key}:seen", "1", MESSAGE_TTL):
-            self.counters["turns"] += 1
-            self._local[key] = _Local()
-            task = asyncio.get_running_loop().create_task(self._answer(key, msg.source, produce))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-        else:
+        # shielded: a connection dropped mid-claim must not leave a claimed message without its turn
+        if not await asyncio.shield(self._start(key, msg.source, produce)):
             self.counters["duplicates"] += 1
             logger.info("retry %s of %s from %s: waiting for the first delivery's answer", attempt, key, _anon(msg.source))
         return await self._wait(key, attempt, arrival + self.reply_window)
+
+    async def _start(self, key: str, openid: str, produce: Callable[[], Awaitable[str | None]]) -> bool:
+        """Start the turn if this is the message's first delivery (on any worker)."""
+        if not await self.store.add(f"{key}:seen", "1", MESSAGE_TTL):
+            return False
+        self.counters["turns"] += 1
+        self._local[key] = _Local()
+        task = asyncio.get_running_loop().create_task(self._answer(key, openid, produce))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return True
 
     def _producer(self, msg: Any, on_new_message: OnNewMessage) -> Callable[[], Awaitable[str | None]] | None:
         """What to run for this push, or None when it needs no answer at all."""

@@ -2,7 +2,7 @@
 
 The chat page talks to Rasa's REST channel through a same-origin proxy (``POST /api/chat``); the
 staff page searches the knowledge base with the same search as ``python -m bot faq``. See
-``bot/web/README.md``.
+the "website" section of the README.
 """
 
 from bot.web.app import create_app

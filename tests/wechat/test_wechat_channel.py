@@ -36,6 +36,15 @@ def user_turns(loop: LoopThread, agent: Any, openid: str) -> list:
     return [e for e in tracker.events if isinstance(e, UserUttered)] if tracker else []
 
 
+def eventually(condition: Callable[[], bool], timeout: float = 30) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def when(condition: Callable[[], bool], then: Callable[[], None], timeout: float = 60) -> threading.Thread:
     """Run ``then`` once ``condition`` holds (polled from a helper thread)."""
     def watch() -> None:
@@ -325,7 +334,7 @@ def test_a_slow_turn_answers_success_then_sends_by_the_customer_service_api(
     calls = fake_api.wait_for_sends(2)
     assert CITE_EN in calls[1].json["text"]["content"]
     assert len(fake_api.token_fetches()) == 1  # the token is cached
-    assert server.channel.counters["sent"] == 2
+    assert eventually(lambda: server.channel.counters["sent"] == 2)  # counted once the API has answered
 
 
 def test_a_late_answer_the_api_refuses_is_logged(make_server: Callable[..., ChannelServer],
@@ -334,10 +343,7 @@ def test_a_late_answer_the_api_refuses_is_logged(make_server: Callable[..., Chan
                          http_timeout=1)
     delivery = platform_for(server).text(new_openid(), "你好")
     assert delivery.reply is None and delivery.error is None
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and not server.channel.counters["send_failed"]:
-        time.sleep(0.05)
-    assert server.channel.counters["send_failed"] == 1
+    assert eventually(lambda: server.channel.counters["send_failed"] == 1)
     assert any("unreachable" in r.getMessage() for r in caplog.records)
 
 
