@@ -64,28 +64,29 @@ class ValidateEligibilityForm(FormValidationAction):
         self._reask(dispatcher, tracker, "reask_degree")
         return {"degree": None}
 
+    def _number_slot(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     bounds: tuple[int, int], reask: str, whole: bool = False,
+                     at_most: float | None = None) -> dict[str, Any]:
+        """A number answer within ``bounds`` (and ``at_most``), or a re-ask that says what is expected."""
+        if value == UNKNOWN:
+            return {slot: value}
+        number = _number(value, slot)
+        low, high = bounds
+        if number is None or not low <= number <= high or (whole and number != int(number)) or \
+                (at_most is not None and number > at_most):
+            self._reask(dispatcher, tracker, reask, low=low, high=high)
+            return {slot: None}
+        return {slot: int(number) if whole else number}
+
     async def validate_years_experience(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        if value == UNKNOWN:
-            return {"years_experience": value}
-        years = _number(value, "years_experience")
-        low, high = YEARS_RANGE
-        age = _number(tracker.get_slot("age"), "age")
-        if years is None or not low <= years <= high or (age is not None and years > age):
-            self._reask(dispatcher, tracker, "reask_years", low=low, high=high)
-            return {"years_experience": None}
-        return {"years_experience": years}
+        age = _number(tracker.get_slot("age"), "age")  # nobody has worked longer than they have lived
+        return self._number_slot("years_experience", value, dispatcher, tracker, YEARS_RANGE, "reask_years",
+                                 at_most=age)
 
     async def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> dict[str, Any]:
-        if value == UNKNOWN:
-            return {"age": value}
-        age = _number(value, "age")
-        low, high = AGE_RANGE
-        if age is None or age != int(age) or not low <= age <= high:
-            self._reask(dispatcher, tracker, "reask_age", low=low, high=high)
-            return {"age": None}
-        return {"age": int(age)}
+        return self._number_slot("age", value, dispatcher, tracker, AGE_RANGE, "reask_age", whole=True)
 
     async def validate_field(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
