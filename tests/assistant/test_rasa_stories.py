@@ -7,6 +7,7 @@ failed stories are printed.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -25,12 +26,16 @@ def test_there_are_at_least_40_test_conversations() -> None:
 
 def test_rasa_test_passes_every_story(tmp_path: Path) -> None:
     model = ensure_model(quiet=True)
+    stories = tmp_path / "stories"  # rasa test takes one path: a folder holding just the story files
+    stories.mkdir()
+    for f in STORY_FILES:
+        shutil.copy(f, stories / f.name)
     services = Services(action_port=5555, log_dir=tmp_path / "logs")
     os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path / "tracker.sqlite3")
     services.start_actions()
     try:
         out = subprocess.run(
-            rasa_command("test", "core", "--model", str(model), "--stories", *map(str, STORY_FILES),
+            rasa_command("test", "core", "--model", str(model), "--stories", str(stories),
                          "--endpoints", "endpoints.yml", "--fail-on-prediction-errors", "--out", str(tmp_path / "results")),
             cwd=ROOT, env=services.env(), capture_output=True, text=True, timeout=1800,
         )
