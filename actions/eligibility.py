@@ -47,6 +47,16 @@ def _number(value: Any, entity: str) -> float | None:
     return None
 
 
+FORM_SLOTS = ("degree", "years_experience", "field", "age")
+
+
+def _text_meant_for_another_slot(tracker: Tracker, slot: str, value: Any) -> bool:
+    """The typed answer kept for the question being asked, when the message answered another one."""
+    message = tracker.latest_message or {}
+    others = {e.get("entity") for e in message.get("entities", [])} & (set(FORM_SLOTS) - {slot})
+    return bool(others) and isinstance(value, str) and value == message.get("text")
+
+
 class ValidateEligibilityForm(FormValidationAction):
     def name(self) -> str:
         return "validate_eligibility_form"
@@ -56,6 +66,8 @@ class ValidateEligibilityForm(FormValidationAction):
 
     async def validate_degree(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> dict[str, Any]:
+        if _text_meant_for_another_slot(tracker, "degree", value):
+            return {"degree": None}  # answered another question: ask this one again, silently
         if value == UNKNOWN or value in DEGREES:
             return {"degree": value}
         found = _entity_value("degree", str(value))
@@ -80,16 +92,22 @@ class ValidateEligibilityForm(FormValidationAction):
 
     async def validate_years_experience(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
+        if _text_meant_for_another_slot(tracker, "years_experience", value):
+            return {"years_experience": None}  # answered another question: ask this one again, silently
         age = _number(tracker.get_slot("age"), "age")  # nobody has worked longer than they have lived
         return self._number_slot("years_experience", value, dispatcher, tracker, YEARS_RANGE, "reask_years",
                                  at_most=age)
 
     async def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> dict[str, Any]:
+        if _text_meant_for_another_slot(tracker, "age", value):
+            return {"age": None}  # answered another question: ask this one again, silently
         return self._number_slot("age", value, dispatcher, tracker, AGE_RANGE, "reask_age", whole=True)
 
     async def validate_field(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
+        if _text_meant_for_another_slot(tracker, "field", value):
+            return {"field": None}  # answered another question: ask this one again, silently
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_FIELD_CHARS or \
                 parse_number(value.strip()) is not None:
             self._reask(dispatcher, tracker, "reask_field")
@@ -114,6 +132,8 @@ def profile_from_slots(tracker: Tracker) -> dict[str, Any]:
     for key in EXTRA_PROFILE_SLOTS:
         if tracker.get_slot(key) is not None:
             profile[key] = tracker.get_slot(key)
+    if profile.get("degree") == "none":
+        profile.pop("degree_from", None)  # "a Chinese university" said in passing is no degree
     return profile
 
 
@@ -134,8 +154,8 @@ class ActionEligibilityResult(Action):
         profile = profile_from_slots(tracker)
         try:
             result = evaluate(parse_profile(profile), lang)
-        except ProfileError as e:  # e.g. more years of work than years of life
-            dispatcher.utter_message(text=text("eligibility_inconsistent", lang, problem=str(e)))
+        except ProfileError as e:  # the only cross-check the chat can hit: more years of work than of life
+            dispatcher.utter_message(text=text("eligibility_inconsistent", lang, answer=text(f"answer_{e.field}", lang)))
             return [SlotSet(e.field, None)] if e.field in profile else []
         dispatcher.utter_message(
             text=render(result, lang),

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from appointments.catalogue import get_catalogue
 from bot.nlu.numbers import NUMBER, parse_number
@@ -75,7 +76,9 @@ class Extractor:
             for value, by_lang in values.items():
                 for term in (*by_lang.get("zh", ()), *by_lang.get("en", ())):
                     term_value[normalize(term)] = (entity, value)
-        self._term_value = term_value
+        # "IT" and "AI" are aliases, but "it" is mostly the pronoun: English stop words are never terms
+        self._term_value = {t: v for t, v in term_value.items() if not (t.isascii() and t in STOP_WORDS)}
+        term_value = self._term_value
         ordered = sorted(term_value, key=len, reverse=True)
         self._terms_re = re.compile("|".join(_pattern(t) for t in ordered))
         self._age_re = [re.compile(p, re.I) for p in _AGE_PATTERNS]

@@ -20,8 +20,7 @@ import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.appointments as appt
-from actions.appointments import (
+from actions.appointment_forms import (
     ActionAppointmentReset,
     ActionBookingResult,
     ActionCancelResult,
@@ -35,6 +34,9 @@ from actions.appointments import (
     find_contact,
     resolve_service,
 )
+from actions.appointment_forms import common as appt
+from actions.appointment_forms.changes import _AskCode
+from actions.appointment_forms.forms import _Ask
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, format_code
 from appointments.workdays import TZ
@@ -53,7 +55,7 @@ VALIDATORS = {"booking_form": ValidateBookingForm, "cancel_form": ValidateCancel
               "reschedule_form": ValidateRescheduleForm}
 RESULTS = {"booking_form": ActionBookingResult, "cancel_form": ActionCancelResult,
            "reschedule_form": ActionRescheduleResult}
-ASK = {cls().name(): cls for cls in appt._Ask.__subclasses__() + appt._AskCode.__subclasses__()
+ASK = {cls().name(): cls for cls in _Ask.__subclasses__() + _AskCode.__subclasses__()
        if not inspect.isabstract(cls)}
 
 
@@ -552,6 +554,12 @@ def test_the_domain_lists_exactly_the_actions_this_module_registers() -> None:
 
     domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain" / "appointments.yml").read_text("utf-8"))
     registered = {cls().name() for cls in all_subclasses(Action)
-                  if cls.__module__ == "actions.appointments" and not inspect.isabstract(cls)}
+                  if cls.__module__.startswith("actions.appointment_forms.") and not inspect.isabstract(cls)}
     assert registered == set(domain["actions"])
     assert set(appt.ALL_SLOTS) == set(domain["slots"])
+
+
+def test_another_button_during_a_booking_is_not_an_answer() -> None:
+    chat = _at_time_question()
+    assert chat.say("/book_appointment") == [] and chat.rejected
+    assert chat.slots["booking_start"] is None and chat.slots["appointment_prompt"] is None

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bot.channels.wechat_store import RedisStore
 from tests.wechat.fake_api import FakeWeChatAPI
 from tests.wechat.harness import ActionServer, ChannelServer, LoopThread
 from tests.wechat.simulator import WeChatPlatform
@@ -91,6 +92,18 @@ def make_server(loop_thread: LoopThread, fake_api: FakeWeChatAPI) -> Iterator[Ca
     yield make
     for server in servers:
         server.stop()
+    _forget_redis_keys({(s.channel.store.url, s.channel.store.prefix) for s in servers
+                        if isinstance(s.channel.store, RedisStore)})
+
+
+def _forget_redis_keys(stores: set[tuple[str, str]]) -> None:
+    import redis
+
+    for url, prefix in stores:
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(match=prefix + "*"):
+            client.delete(key)
+        client.close()
 
 
 def platform_for(servers: ChannelServer | list[ChannelServer], mode: str = "plain", **kw: Any) -> WeChatPlatform:

@@ -337,11 +337,13 @@ def test_a_slow_turn_answers_success_then_sends_by_the_customer_service_api(
     assert eventually(lambda: server.channel.counters["sent"] == 2)  # counted once the API has answered
 
 
-def test_a_late_answer_the_api_refuses_is_logged(make_server: Callable[..., ChannelServer],
+def test_a_late_answer_the_api_refuses_is_logged(make_server: Callable[..., ChannelServer], loop_thread: LoopThread,
                                                  caplog: pytest.LogCaptureFixture) -> None:
-    server = make_server(ScriptedAgent(echo), reply_window=0, api_base=f"http://127.0.0.1:{free_port()}",
-                         http_timeout=1)
+    agent = GatedAgent(ScriptedAgent(echo), loop_thread)
+    server = make_server(agent, reply_window=0.2, api_base=f"http://127.0.0.1:{free_port()}", http_timeout=1)
+    agent.close()
     delivery = platform_for(server).text(new_openid(), "你好")
+    agent.open()
     assert delivery.reply is None and delivery.error is None
     assert eventually(lambda: server.channel.counters["send_failed"] == 1)
     assert any("unreachable" in r.getMessage() for r in caplog.records)

@@ -1,0 +1,368 @@
+"""Booking a visit: booking_form's validator, the questions it asks, and the outcome (the reference code)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.appointment_forms import common
+from actions.appointment_forms.common import (
+    CARRIERS,
+    DIGRESSIONS,
+    NAME_DIGRESSIONS,
+    _entity,
+    _intent,
+    _iso,
+    _keep_language,
+    _prompt,
+    _typed,
+    clean_name,
+    find_contact,
+    resolve_service,
+    store,
+)
+from actions.appointment_forms.formatting import (
+    after_booking_buttons,
+    appointment_lines,
+    book_button,
+    service_buttons,
+    slot_buttons,
+    window_buttons,
+)
+from actions.appointment_forms.forms import _AppointmentForm, _Ask, _reset
+from actions.appointment_forms.times import _nearest, _unavailable, _with_options, pick_start
+from actions.appointment_texts import atext
+from actions.language import reply_language
+from appointments.catalogue import get_catalogue
+from appointments.contacts import Contact, Invalid, normalise_name
+from appointments.dates import DateError, parse_when, slot_label
+from appointments.store import retention_days
+
+
+class ValidateBookingForm(_AppointmentForm):
+    stop_slots = frozenset({"booking_service", "booking_window", "booking_start", "booking_confirmed"})
+
+    def name(self) -> str:
+        return "validate_booking_form"
+
+    def digressions(self, tracker: Tracker) -> frozenset[str]:
+        return DIGRESSIONS | {"reschedule_appointment"}
+
+    def _stopping(self, tracker: Tracker, slot: str) -> bool:
+        # "取消" stops a booking at any question; "no" only where it cannot mean something else
+        return tracker.get_slot("requested_slot") == slot and (
+            _intent(tracker) == "cancel_appointment" or super()._stopping(tracker, slot))
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.get_slot("appointment_stopped"):
+            return []
+        slots = ["booking_service", "booking_window", "booking_start", "booking_consent"]
+        if tracker.get_slot("booking_consent") is True:
+            slots += ["booking_name", "booking_contact"]
+        return [*slots, "booking_confirmed"]
+
+    def _in_passing(self, tracker: Tracker) -> bool:
+        """May this message carry the service, window or date although another question is asked?"""
+        return tracker.get_slot("requested_slot") in (None, "booking_service", "booking_window", "booking_start") \
+            and _intent(tracker) in CARRIERS
+
+    # service
+
+    async def extract_booking_service(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        answer = self._answer(tracker, "booking_service")
+        if answer is not None or self._in_passing(tracker):
+            entity = _entity(tracker, "service")
+            sid = resolve_service(entity, get_catalogue()) if entity else None
+            if sid:
+                return {"booking_service": sid}
+        return {} if answer is None else {"booking_service": answer}
+
+    async def validate_booking_service(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "booking_service"):
+            return self._stop("booking_service")
+        lang = reply_language(tracker)
+        catalogue = get_catalogue()
+        window_id = tracker.get_slot("booking_window")
+        sid = resolve_service(value, catalogue)
+        if sid is None:
+            return {"booking_service": None, **_prompt(
+                tracker, "booking_service", atext("unknown_service", lang), service_buttons(catalogue, lang, window_id))}
+        window = catalogue.windows.get(window_id) if window_id else None
+        if window is not None and not window.offers(sid):  # keep the service, ask for another window
+            text = atext("service_not_offered", lang, window=window.name(lang), service=catalogue.service(sid).name(lang))
+            return {"booking_service": sid, "booking_window": None,
+                    **_prompt(tracker, "booking_window", text, window_buttons(catalogue, lang, sid))}
+        return {"booking_service": sid}
+
+    # window
+
+    async def extract_booking_window(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        button = _entity(tracker, "city") if (tracker.latest_message.get("text") or "").startswith("/") else None
+        if button:
+            return {"booking_window": str(button)}
+        answer = self._answer(tracker, "booking_window")
+        if answer is not None:
+            return {"booking_window": answer}
+        found = get_catalogue().find_windows(_typed(tracker)) if self._in_passing(tracker) else []
+        if len(found) == 1 or (found and tracker.get_slot("booking_window") is None):
+            return {"booking_window": _typed(tracker)}  # ambiguous "太原" only while no window is chosen
+        return {}
+
+    async def validate_booking_window(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "booking_window"):
+            return self._stop("booking_window")
+        lang = reply_language(tracker)
+        catalogue = get_catalogue()
+        service_id = tracker.get_slot("booking_service")
+        text = str(value or "")
+        found = [catalogue.windows[text]] if text in catalogue.windows else catalogue.find_windows(text)
+        if len(found) > 1:
+            return {"booking_window": None, **_prompt(
+                tracker, "booking_window", atext("ambiguous_window", lang, text=found[0].city(lang)),
+                window_buttons(catalogue, lang, service_id, found))}
+        if not found:
+            return {"booking_window": None, **_prompt(
+                tracker, "booking_window", atext("unknown_window", lang), window_buttons(catalogue, lang, service_id))}
+        window = found[0]
+        if service_id and not window.offers(service_id):
+            text = atext("service_not_offered", lang, window=window.name(lang),
+                         service=catalogue.service(service_id).name(lang))
+            return {"booking_window": None,
+                    **_prompt(tracker, "booking_window", text, window_buttons(catalogue, lang, service_id))}
+        return {"booking_window": window.id}
+
+    # date and time
+
+    async def extract_booking_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        button = _entity(tracker, "booking_start")
+        if button:
+            return {"booking_start": str(button)}
+        answer = self._answer(tracker, "booking_start")
+        if answer is not None:
+            return {"booking_start": answer}
+        if self._in_passing(tracker) and _typed(tracker) and not isinstance(parse_when(_typed(tracker), common.now()), DateError):
+            return {"booking_start": _typed(tracker)}
+        pending = tracker.get_slot("booking_request")
+        if pending and tracker.get_slot("booking_start") is None and _intent(tracker) not in self.digressions(tracker):
+            return {"booking_start": pending}
+        return {}
+
+    async def validate_booking_start(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "booking_start"):
+            return self._stop("booking_start")
+        window_id, service_id = tracker.get_slot("booking_window"), tracker.get_slot("booking_service")
+        if not (window_id and service_id):  # "明天下午" before the window is known: keep it for later
+            return {"booking_start": None, "booking_request": value}
+        lang = reply_language(tracker)
+        pick = pick_start(store(), window_id, service_id, value, lang)
+        if pick.start is not None:
+            return {"booking_start": pick.start.isoformat(), "booking_request": None}
+        return {"booking_start": None, "booking_request": None,
+                **_prompt(tracker, "booking_start", pick.text, slot_buttons(pick.slots, lang))}
+
+    # consent, name, contact
+
+    async def extract_booking_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        answer = self._answer(tracker, "booking_consent")
+        if answer is None:
+            return {}
+        intent = _intent(tracker)
+        return {"booking_consent": True if intent == "affirm" else False if intent in ("deny", "skip") else answer}
+
+    async def validate_booking_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "booking_consent"):
+            return self._stop("booking_consent")
+        if isinstance(value, bool):
+            return {"booking_consent": value, **({} if value else {"booking_name": None, "booking_contact": None})}
+        return {"booking_consent": None,
+                **_prompt(tracker, "booking_consent", atext("consent_unclear", reply_language(tracker)))}
+
+    async def extract_booking_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        answer = self._answer(tracker, "booking_name", NAME_DIGRESSIONS)
+        return {} if answer is None else {"booking_name": answer}
+
+    def _anonymous(self, tracker: Tracker, lang: str) -> dict[str, Any]:
+        """The user would rather not give a name or contact: no personal data at all."""
+        return {"booking_consent": False, "booking_name": None, "booking_contact": None,
+                **_prompt(tracker, "booking_confirmed", atext("name_refused", lang))}
+
+    async def validate_booking_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "booking_name"):
+            return self._stop("booking_name")
+        lang, keep = _keep_language(tracker)
+        if _intent(tracker) in ("deny", "skip"):
+            return {**self._anonymous(tracker, lang), **keep}
+        name = normalise_name(clean_name(str(value or "")))
+        if isinstance(name, Invalid):
+            return {"booking_name": None, **keep, **_prompt(tracker, "booking_name", name.message(lang))}
+        return {"booking_name": name, **keep}
+
+    async def extract_booking_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        answer = self._answer(tracker, "booking_contact")
+        if answer is None and tracker.get_slot("requested_slot") == "booking_contact" \
+                and _intent(tracker) not in ("handoff", "goodbye") and isinstance(find_contact(_typed(tracker)), Contact):
+            answer = _typed(tracker)  # an e-mail or phone number is an answer whatever the NLU thought
+        return {} if answer is None else {"booking_contact": answer}
+
+    async def validate_booking_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "booking_contact"):
+            return self._stop("booking_contact")
+        lang, keep = _keep_language(tracker)
+        if _intent(tracker) in ("deny", "skip"):
+            return {**self._anonymous(tracker, lang), **keep}
+        contact = find_contact(str(value or ""))
+        if isinstance(contact, Invalid):
+            return {"booking_contact": None, **keep, **_prompt(tracker, "booking_contact", contact.message(lang))}
+        return {"booking_contact": contact.value, **keep}
+
+    # confirmation: the booking itself
+
+    async def extract_booking_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        answer = self._answer(tracker, "booking_confirmed")
+        if answer is None:
+            return {}
+        intent = _intent(tracker)
+        return {"booking_confirmed": True if intent == "affirm" else False if intent == "deny" else answer}
+
+    async def validate_booking_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                         domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "booking_confirmed") or value is False:
+            return {"booking_confirmed": False, "appointment_stopped": True}
+        lang = reply_language(tracker)
+        if value is not True:
+            return {"booking_confirmed": None, **_prompt(tracker, "booking_confirmed", atext("confirm_unclear", lang))}
+        consent = tracker.get_slot("booking_consent") is True
+        st = store()
+        result = st.book(
+            window_id=tracker.get_slot("booking_window"), service_id=tracker.get_slot("booking_service"),
+            start=_iso(tracker.get_slot("booking_start")), consent=consent,
+            name=tracker.get_slot("booking_name") if consent else None,
+            contact=tracker.get_slot("booking_contact") if consent else None,
+            lang=lang, conversation_id=tracker.sender_id,
+        )
+        if result.ok:
+            assert result.appointment is not None
+            return {"booking_confirmed": True, "booking_code": result.appointment.code,
+                    "booking_repeated": result.repeated}
+        if result.status == "busy":
+            return {"booking_confirmed": None, **_prompt(tracker, "booking_confirmed", atext("busy", lang))}
+        # taken in the meantime (or no longer bookable): choose again
+        window = st.catalogue.window(tracker.get_slot("booking_window"))
+        start = _iso(tracker.get_slot("booking_start"))
+        reason = _unavailable(st, result.status, result.day, slot_label(start, lang), start.date(), window, lang) \
+            if start is not None else atext("confirm_unclear", lang)
+        return {"booking_confirmed": None, "booking_start": None, **_prompt(
+            tracker, "booking_start", _with_options(reason, result.alternatives, st, lang),
+            slot_buttons(result.alternatives, lang))}
+
+
+class AskBookingService(_Ask):
+    slot = "booking_service"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        return atext("ask_service", lang), service_buttons(get_catalogue(), lang, tracker.get_slot("booking_window"))
+
+
+class AskBookingWindow(_Ask):
+    slot = "booking_window"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        return atext("ask_window", lang), window_buttons(get_catalogue(), lang, tracker.get_slot("booking_service"))
+
+
+class AskBookingStart(_Ask):
+    slot = "booking_start"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        slots = _nearest(tracker.get_slot("booking_window"), tracker.get_slot("booking_service"))
+        return atext("ask_start" if slots else "ask_start_none", lang), slot_buttons(slots, lang)
+
+
+class AskBookingConsent(_Ask):
+    slot = "booking_consent"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        return atext("ask_consent", lang, days=retention_days()), [
+            {"title": atext("button_agree", lang), "payload": "/affirm"},
+            {"title": atext("button_anonymous", lang), "payload": "/deny"},
+        ]
+
+
+class AskBookingName(_Ask):
+    slot = "booking_name"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        return atext("ask_name", lang), []
+
+
+class AskBookingContact(_Ask):
+    slot = "booking_contact"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        return atext("ask_contact", lang), []
+
+
+class AskBookingConfirmed(_Ask):
+    slot = "booking_confirmed"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        catalogue = get_catalogue()
+        start = _iso(tracker.get_slot("booking_start"))
+        window = catalogue.window(tracker.get_slot("booking_window"))
+        lines = [
+            atext("ask_confirm", lang),
+            atext("line_service", lang, value=catalogue.service(tracker.get_slot("booking_service")).name(lang)),
+            atext("line_window", lang, value=window.name(lang)),
+            atext("line_time", lang, value=slot_label(start, lang) if start else "?", minutes=window.slot_minutes),
+        ]
+        if tracker.get_slot("booking_consent") is True:
+            lines += [atext("line_name", lang, value=tracker.get_slot("booking_name") or ""),
+                      atext("line_contact", lang, value=tracker.get_slot("booking_contact") or "")]
+        else:
+            lines.append(atext("line_anonymous", lang))
+        if start is not None and store().schedule.day(window.id, start.date()).estimated:
+            lines.append(atext("estimated_note", lang))
+        return "\n".join(lines), [
+            {"title": atext("button_confirm", lang), "payload": "/affirm"},
+            {"title": atext("button_no_booking", lang), "payload": "/deny"},
+        ]
+
+
+class ActionBookingResult(Action):
+    """After booking_form: the reference code and the window's details, or "nothing was booked"."""
+
+    def name(self) -> str:
+        return "action_booking_result"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        lang = reply_language(tracker)
+        code = tracker.get_slot("booking_code")
+        booked = store().get(code) if code and tracker.get_slot("booking_confirmed") else None
+        if booked is None:
+            dispatcher.utter_message(text=atext("booking_stopped", lang), buttons=[book_button(lang)])
+            return _reset()
+        head = atext("booked_repeated" if tracker.get_slot("booking_repeated") else "booked", lang,
+                     code=booked.display_code)
+        body = appointment_lines(booked, lang, with_code=False)
+        contact = get_catalogue().contact_text(booked.window_id, lang)
+        dispatcher.utter_message(text="\n".join([head, *body, contact]),
+                                 buttons=after_booking_buttons(booked.code, lang))
+        return _reset()

@@ -1,0 +1,202 @@
+"""What the booking conversation's modules share: the constants, the slot names, the store and the clock,
+reading answers from the tracker, and the prompts a validator leaves for the next question."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+
+from actions.language import reply_language
+from appointments.catalogue import Catalogue, get_catalogue
+from appointments.contacts import Contact, Invalid, normalise_code, normalise_contact
+from appointments.store import AppointmentStore, database_url, open_store
+from appointments.workdays import now_local, to_local
+from bot.nlu.extraction import extractor
+
+#: How many slots to offer as buttons.
+N_OPTIONS = 4
+
+#: Intents that are never an answer: the digression rules answer them and the form resumes.
+DIGRESSIONS = frozenset({
+    "ask_policy", "help", "chitchat", "out_of_scope", "switch_language", "handoff", "goodbye", "greet", "thank",
+    "my_appointments", "check_eligibility",
+})
+#: A name can look like anything to the NLU ("Anna Schmidt" as chitchat): only clear requests are not names.
+NAME_DIGRESSIONS = DIGRESSIONS - {"chitchat", "out_of_scope", "greet"}
+#: Intents that may carry the service, window or date of a booking in passing.
+CARRIERS = frozenset({"book_appointment", "inform", "nlu_fallback", "reschedule_appointment"})
+
+#: Button payloads that answer a question; any other button is not an answer (the form asks again).
+ANSWER_BUTTONS = frozenset({"inform", "affirm", "deny", "skip", "cancel_appointment", "reschedule_appointment"})
+
+#: The NLU's ``service`` entity values (KB concepts) that name a catalogue service under another id.
+SERVICE_ENTITY = {"green_card": "talent_green_card", "hospital": "medical_appointment"}
+
+BOOKING_SLOTS = ("booking_service", "booking_window", "booking_start", "booking_consent", "booking_name",
+                 "booking_contact", "booking_confirmed")
+#: Every slot of this module, cleared before a new booking/cancel/reschedule and after each one.
+ALL_SLOTS = (*BOOKING_SLOTS, "booking_request", "booking_code", "booking_repeated", "appointment_code",
+             "cancel_confirmed", "reschedule_start", "appointment_prompt", "appointment_stopped")
+
+
+# --------------------------------------------------------------------------- the store and the clock
+
+
+def now() -> dt.datetime:
+    """The current time in Asia/Shanghai (tests replace this)."""
+    return now_local()
+
+
+_stores: dict[str, AppointmentStore] = {}
+
+
+def store() -> AppointmentStore:
+    """The store for ``APPOINTMENTS_DATABASE_URL``, opened once per URL and catalogue."""
+    url = database_url()
+    cached = _stores.get(url)
+    if cached is None or cached.catalogue is not get_catalogue():
+        cached = _stores[url] = open_store(url, clock=lambda: now())
+    return cached
+
+
+# --------------------------------------------------------------------------- reading answers
+
+
+def _intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def _typed(tracker: Tracker) -> str:
+    """The latest message's text, or "" for a button payload ("/inform{...}")."""
+    text = (tracker.latest_message.get("text") or "").strip()
+    return "" if text.startswith("/") else text
+
+
+def _entity(tracker: Tracker, name: str) -> Any:
+    return next(tracker.get_latest_entity_values(name), None)
+
+
+def _previous_language(tracker: Tracker) -> str | None:
+    """The conversation's language before the latest user message."""
+    events = tracker.events or []
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=None)
+    if last_user is None:
+        return None
+    return next((e.get("value") for e in reversed(events[:last_user])
+                 if e.get("event") == "slot" and e.get("name") == "language" and e.get("value")), None)
+
+
+def _keep_language(tracker: Tracker) -> tuple[str, dict[str, Any]]:
+    """For answers that are names, contacts or codes: the language before them, and the slot to restore it."""
+    if tracker.get_slot("language_pref"):
+        return tracker.get_slot("language_pref"), {}
+    before = _previous_language(tracker)
+    if before in ("zh", "en") and before != tracker.get_slot("language"):
+        return before, {"language": before}
+    return reply_language(tracker), {}
+
+
+_CODE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9]{4}[-\s]?[A-Za-z0-9]{4}(?![A-Za-z0-9])")
+
+
+def find_code(text: str) -> str | None:
+    """A reference code in ``text`` ("取消 abcd-2345"), normalised; words like "schedule" are not codes:
+    a code has a digit, a dash or is typed in capitals."""
+    text = unicodedata.normalize("NFKC", text or "")
+    for m in _CODE_IN_TEXT.finditer(text):
+        raw = m.group(0)
+        if any(ch.isdigit() for ch in raw) or "-" in raw or raw.isupper():
+            code = normalise_code(raw)
+            if code:
+                return code
+    return None
+
+
+_EMAIL_IN_TEXT = re.compile(r"[^\s<>()\[\],;:，；：（）“”\"']+@[^\s<>()\[\],;:，；：（）“”\"'。]+")
+_PHONE_IN_TEXT = re.compile(r"(?:\+|00)?\d[\d\s\-()]{6,}\d")
+
+
+def find_contact(text: str) -> Contact | Invalid:
+    """An e-mail address or phone number in ``text`` ("我的邮箱是 a@b.cn"), normalised."""
+    text = unicodedata.normalize("NFKC", text or "").strip().rstrip("。.!！")
+    whole = normalise_contact(text)
+    if isinstance(whole, Contact):
+        return whole
+    for pattern in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT):
+        for m in pattern.finditer(text):
+            found = normalise_contact(m.group(0).rstrip("."))
+            if isinstance(found, Contact):
+                return found
+    return whole
+
+
+_NAME_PREFIX = re.compile(
+    r"^(?:我的名字是|我的名字叫|我名字叫|名字是|名字叫|我叫|姓名是|姓名[:：]?|我是|"
+    r"my name is|my name's|name is|name:|i am|i'm|this is)\s*", re.I)
+
+
+def clean_name(text: str) -> str:
+    """"我叫张伟。" -> "张伟"; "My name is Anna Schmidt" -> "Anna Schmidt"."""
+    return _NAME_PREFIX.sub("", (text or "").strip()).strip().rstrip("。.!！")
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").casefold().strip()
+
+
+def resolve_service(value: Any, catalogue: Catalogue, window_id: str | None = None) -> str | None:
+    """A catalogue service id from a button id, an NLU entity value, a typed name or a button number."""
+    v = str(value or "").strip()
+    if v in catalogue.services:
+        return v
+    if v in SERVICE_ENTITY:
+        return SERVICE_ENTITY[v]
+    offered = _services(catalogue, window_id)
+    if v.isdigit():
+        n = int(v)
+        return offered[n - 1].id if 1 <= n <= len(offered) else None
+    for e in extractor().extract(v):
+        if e.entity == "service":
+            sid = e.value if e.value in catalogue.services else SERVICE_ENTITY.get(e.value)
+            if sid:
+                return sid
+    folded = _fold(v)
+    if len(folded) < 2:
+        return None
+    hits = [s for s in offered if folded in _fold(s.name_zh) or folded in _fold(s.name_en)]
+    return hits[0].id if len(hits) == 1 else None
+
+
+def _services(catalogue: Catalogue, window_id: str | None) -> list:
+    window = catalogue.windows.get(window_id) if window_id else None
+    return [s for s in catalogue.services.values() if window is None or window.offers(s.id)]
+
+
+def _iso(value: Any) -> dt.datetime | None:
+    if not isinstance(value, str) or not re.match(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value):
+        return None
+    try:
+        return to_local(dt.datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- prompts
+
+
+def _prompt(tracker: Tracker, slot: str, text: str, buttons: list[dict] | None = None) -> dict[str, Any]:
+    """Leave ``text`` (and buttons) for the next ``action_ask_<slot>``, in place of its plain question."""
+    prompts = dict(tracker.get_slot("appointment_prompt") or {})
+    prompts[slot] = {"text": text, "buttons": buttons or []}
+    return {"appointment_prompt": prompts}
+
+
+def _take_prompt(tracker: Tracker, slot: str) -> tuple[dict | None, list[EventType]]:
+    prompts = dict(tracker.get_slot("appointment_prompt") or {})
+    found = prompts.pop(slot, None)
+    return found, ([SlotSet("appointment_prompt", prompts or None)] if found else [])

@@ -1,0 +1,103 @@
+"""Saying dates, windows and appointments back to the user, and the buttons that go with them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from actions.appointment_forms.common import _services
+from actions.appointment_texts import atext
+from appointments.catalogue import Catalogue, Window, get_catalogue
+from appointments.dates import When, slot_label
+from appointments.store import Appointment, FreeSlot
+
+
+def date_label(date: dt.date, lang: str) -> str:
+    """``12月1日（周二）`` / ``Tue 1 Dec``."""
+    weekday = "一二三四五六日"[date.weekday()]
+    if lang == "zh":
+        return f"{date.month}月{date.day}日（周{weekday}）"
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[date.month - 1]
+    return f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[date.weekday()]} {date.day} {month}"
+
+
+_PART_LABEL = {"morning": ("上午", "morning"), "noon": ("中午", "noon"), "afternoon": ("下午", "afternoon"),
+               "evening": ("晚上", "evening")}
+
+
+def when_label(when: When, lang: str) -> str:
+    """What the user asked for, said back: ``12月1日（周二）上午`` / ``Tue 1 Dec 10:00``."""
+    day = date_label(when.date, lang)
+    if when.time is not None:
+        return f"{day}{'' if lang == 'zh' else ' '}{when.time:%H:%M}"
+    if when.part:
+        zh, en = _PART_LABEL[when.part]
+        return f"{day}{zh}" if lang == "zh" else f"{day} {en}"
+    return day
+
+
+def window_title(window: Window, lang: str) -> str:
+    return atext("provincial_window", lang) if window.level == "provincial" else window.city(lang)
+
+
+def hours_text(window: Window) -> str:
+    return ", ".join(f"{p.start:%H:%M}–{p.end:%H:%M}" for p in window.hours)
+
+
+def slot_buttons(slots: tuple[FreeSlot, ...] | list[FreeSlot], lang: str, entity: str = "booking_start") -> list[dict]:
+    return [{"title": slot_label(s.start, lang) + (atext("estimated_mark", lang) if s.estimated else ""),
+             "payload": "/inform" + json.dumps({entity: s.start.isoformat()})} for s in slots]
+
+
+def window_buttons(catalogue: Catalogue, lang: str, service_id: str | None = None,
+                   windows: list[Window] | None = None) -> list[dict]:
+    windows = windows if windows is not None else list(catalogue.windows.values())
+    return [{"title": window_title(w, lang), "payload": "/inform" + json.dumps({"city": w.id})}
+            for w in windows if service_id is None or w.offers(service_id)]
+
+
+def service_buttons(catalogue: Catalogue, lang: str, window_id: str | None = None) -> list[dict]:
+    return [{"title": s.name(lang), "payload": "/inform" + json.dumps({"service": s.id})}
+            for s in _services(catalogue, window_id)]
+
+
+def code_buttons(appointments: list[Appointment], lang: str) -> list[dict]:
+    catalogue = get_catalogue()
+    out = []
+    for a in appointments:
+        window = catalogue.windows.get(a.window_id)
+        place = window_title(window, lang) if window else a.window_id
+        out.append({"title": f"{a.display_code} · {slot_label(a.start, lang)} · {place}",
+                    "payload": "/inform" + json.dumps({"appointment_code": a.code})})
+    return out
+
+
+def appointment_lines(a: Appointment, lang: str, with_code: bool = True) -> list[str]:
+    """The summary of a booking, one fact a line."""
+    catalogue = get_catalogue()
+    lines = [atext("line_code", lang, value=a.display_code)] if with_code else []
+    lines += [
+        atext("line_service", lang, value=catalogue.service(a.service_id).name(lang)),
+        atext("line_window", lang, value=catalogue.window(a.window_id).name(lang)),
+        atext("line_time", lang, value=slot_label(a.start, lang), minutes=int((a.end - a.start).seconds / 60)),
+    ]
+    if a.name:
+        lines.append(atext("line_name", lang, value=a.name))
+    if a.contact:
+        lines.append(atext("line_contact", lang, value=a.contact))
+    if a.estimated:
+        lines.append(atext("estimated_note", lang))
+    return lines
+
+
+def after_booking_buttons(code: str, lang: str) -> list[dict]:
+    return [
+        {"title": atext("button_my_appointments", lang), "payload": "/my_appointments"},
+        {"title": atext("button_reschedule", lang), "payload": "/reschedule_appointment" + json.dumps({"appointment_code": code})},
+        {"title": atext("button_cancel", lang), "payload": "/cancel_appointment" + json.dumps({"appointment_code": code})},
+    ]
+
+
+def book_button(lang: str) -> dict:
+    """The "book an appointment" button, under every outcome that leaves nothing booked."""
+    return {"title": atext("button_book", lang), "payload": "/book_appointment"}

@@ -1,0 +1,88 @@
+"""Picking a time: a button's start or typed text ("下周二上午") becomes an exact free slot, or a reason why
+not with the nearest free slots to offer instead."""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from actions.appointment_forms import common
+from actions.appointment_forms.common import _CODE_IN_TEXT, N_OPTIONS, _iso, find_code, store
+from actions.appointment_forms.formatting import date_label, hours_text, when_label
+from actions.appointment_texts import atext
+from appointments.catalogue import Window
+from appointments.dates import DateError, parse_when, slot_label
+from appointments.store import AppointmentStore, FreeSlot
+from appointments.workdays import DayStatus
+
+
+@dataclass(frozen=True)
+class Pick:
+    """An exact free slot start, or why not and what to offer instead."""
+
+    start: dt.datetime | None
+    text: str = ""
+    slots: tuple[FreeSlot, ...] = ()
+
+
+def _unavailable(st: AppointmentStore, status: str, day: DayStatus | None, asked: str, date: dt.date,
+                 window: Window, lang: str) -> str:
+    rules = st.catalogue.rules
+    if status == "full":
+        return atext("reason_full", lang, when=asked)
+    if status == "past":
+        return atext("reason_past", lang, when=asked, minutes=rules.min_notice_minutes)
+    if status == "beyond_horizon":
+        return atext("reason_beyond_horizon", lang, days=rules.horizon_days)
+    if status == "closed":
+        label = date_label(date, lang)
+        if day is not None and day.kind == "holiday" and day.holiday(lang):
+            reason = atext("reason_holiday", lang, day=label, holiday=day.holiday(lang))
+        elif day is not None and day.kind == "weekend":
+            reason = atext("reason_weekend", lang, day=label)
+        else:
+            reason = atext("reason_closed", lang, day=label)
+        return reason + (atext("reason_closed_estimated", lang) if day is not None and day.estimated else "")
+    if status == "lunch_break":
+        return atext("reason_lunch_break", lang, when=asked)
+    if status == "outside_hours":
+        return atext("reason_outside_hours", lang, when=asked, hours=hours_text(window))
+    return atext("reason_not_slot_start", lang, minutes=window.slot_minutes)
+
+
+def _with_options(reason: str, slots: tuple[FreeSlot, ...], st: AppointmentStore, lang: str) -> str:
+    tail = atext("nearest_slots", lang) if slots else atext("no_free_slots", lang, days=st.catalogue.rules.horizon_days)
+    return f"{reason}\n{tail}"
+
+
+def pick_start(st: AppointmentStore, window_id: str, service_id: str, value: Any, lang: str) -> Pick:
+    """Turn a button's ISO start or typed text ("下周二上午", "next Tuesday at 10") into a free slot."""
+    window = st.catalogue.window(window_id)
+    start = _iso(value)
+    if start is not None:
+        a = st.check_slot(window_id, service_id, start, N_OPTIONS)
+        if a.ok:
+            return Pick(start)
+        reason = _unavailable(st, a.status, a.day, slot_label(start, lang), start.date(), window, lang)
+        return Pick(None, _with_options(reason, a.alternatives, st, lang), a.alternatives)
+    text = str(value or "")
+    code = find_code(text)
+    if code:  # "把 ABCD-2345 改到下周三" : the code is not a date
+        text = _CODE_IN_TEXT.sub(" ", unicodedata.normalize("NFKC", text))
+    when = parse_when(text, common.now())
+    if isinstance(when, DateError):
+        slots = tuple(st.nearest_free_slots(window_id, service_id, common.now(), N_OPTIONS))
+        return Pick(None, _with_options(when.message(lang), slots, st, lang), slots)
+    offer = st.offer(window_id, service_id, when, N_OPTIONS)
+    if offer.ok:
+        if when.time is not None:
+            return Pick(offer.slots[0].start)
+        return Pick(None, atext("offer_day", lang, day=when_label(when, lang)), offer.slots)
+    reason = _unavailable(st, offer.status, offer.day, when_label(when, lang), when.date, window, lang)
+    return Pick(None, _with_options(reason, offer.slots, st, lang), offer.slots)
+
+
+def _nearest(window_id: str, service_id: str) -> list[FreeSlot]:
+    return store().nearest_free_slots(window_id, service_id, common.now(), N_OPTIONS)
