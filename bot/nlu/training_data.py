@@ -11,6 +11,8 @@ to the pre-check's questions, which are ``inform``).
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from itertools import zip_longest
 from pathlib import Path
 
 import yaml
@@ -21,6 +23,9 @@ from policy_kb.text import normalize
 
 NLU_DIR = ROOT / "data" / "nlu"
 GENERATED = NLU_DIR / "generated" / "kb_questions.yml"
+#: Generated examples per language: enough to cover every article, few enough that ask_policy does not
+#: swamp the other intents (it was predicted for "can we continue in English?" with 580 of them).
+PER_LANG = 130
 #: Wording that asks "am I eligible?", which is the check_eligibility intent's, not a policy question.
 _ELIGIBILITY_CUES = re.compile(r"qualif|eligib|符合|够格|够不够|算不算|能不能申请|我能申请|can i apply", re.I)
 
@@ -44,16 +49,22 @@ def _is_sentence(text: str) -> bool:
     return han >= 6 or words >= 4
 
 
-def kb_examples() -> list[str]:
+def kb_examples(per_lang: int = PER_LANG) -> list[str]:
+    """Up to ``per_lang`` examples per language, taken round-robin over the articles (all are covered)."""
     seen = _labelled_examples()
-    out: list[str] = []
-    for _, _, question in load_source().questions:
+    queues: dict[tuple[str, object], list[str]] = defaultdict(list)
+    for article, lang, question in load_source().questions:
         key = normalize(question).strip()
         if key in seen or _ELIGIBILITY_CUES.search(question) or question.startswith(("-", "/")) \
                 or not _is_sentence(question):
             continue
         seen.add(key)
-        out.append(question)
+        queues[(lang, article)].append(question)
+    out: list[str] = []
+    for lang in ("zh", "en"):
+        lanes = [q for (lg, _), q in queues.items() if lg == lang]
+        picked = [q for round_ in zip_longest(*lanes) for q in round_ if q][:per_lang]
+        out += picked
     return out
 
 
