@@ -180,9 +180,9 @@ class WeChatInput(InputChannel):
             except ValueError as e:
                 self.problem = str(e)
         if not token:
-            logger.warning("WeChat channel off: WECHAT_TOKEN is not set (see bot/channels/WECHAT.md)")
+            logger.warning("WeChat channel off: WECHAT_TOKEN is not set (see the WeChat section of the README)")
         elif self.problem:
-            logger.error("WeChat channel disabled: %s (see bot/channels/WECHAT.md)", self.problem)
+            logger.error("WeChat channel disabled: %s (see the WeChat section of the README)", self.problem)
         elif not (appid and appsecret):
             logger.warning("WeChat channel: no AppID/AppSecret, so answers later than %ss cannot be sent", reply_window)
         if self.protocol and not redis_url and int(os.environ.get("SANIC_WORKERS", "1") or 1) > 1:

@@ -192,7 +192,7 @@ class Stack:
     rest_url: str
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Action server, Rasa (the trained model: trains first only if the data changed) and the web front."""
     from bot.runner import Services, running
@@ -215,8 +215,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                 os.environ[k] = v
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture(scope="package")  # Playwright's sync API keeps an event loop running until it stops:
+def browser():                     # stop it before other packages' tests call asyncio.run()
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's Chromium with `apt-get install -y chromium`")
     from playwright.sync_api import sync_playwright

@@ -6,7 +6,7 @@ Reads WECHAT_TOKEN, WECHAT_APPID, WECHAT_APPSECRET, WECHAT_AES_KEY and WECHAT_MO
 pushes what you type through the platform simulator (signed, encrypted in safe mode, retried like
 WeChat) and shows the passive reply. It also runs the stand-in customer-service API on
 ``--api-port``: start the server with ``WECHAT_API_BASE=http://127.0.0.1:8088`` and answers that miss
-the 5-second window appear here as ``[客服消息]``. See bot/channels/WECHAT.md.
+the 5-second window appear here as ``[客服消息]``. See the WeChat section of the README.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     token = env.get("WECHAT_TOKEN")
     if not token:
         print("Set WECHAT_TOKEN (and WECHAT_APPID, WECHAT_APPSECRET, WECHAT_AES_KEY, WECHAT_MODE) "
-              "to the values the server uses; see bot/channels/WECHAT.md.", file=sys.stderr)
+              "to the values the server uses; see the WeChat section of the README.", file=sys.stderr)
         return 2
     mode = env.get("WECHAT_MODE") or "plain"
     platform = WeChatPlatform(args.url, token, env.get("WECHAT_APPID", ""), env.get("WECHAT_AES_KEY", ""),
