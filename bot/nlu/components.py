@@ -14,7 +14,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -103,6 +103,34 @@ class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
                 continue  # "/intent{...}" payloads from buttons carry their own entities
             found = self.add_extractor_name([e.as_rasa() for e in extractor().extract(text)])
             message.set(ENTITIES, [*message.get(ENTITIES, []), *found], add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ReferenceCodeIntent(GraphComponent):
+    """A message that is just an appointment reference code ("K5RZ-TM39") is an answer (``inform``).
+
+    Random letters and digits carry no meaning for the intent classifier, which then guesses (it
+    took one code for ``goodbye`` and ended a reschedule); the code's format is certain.
+    """
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> ReferenceCodeIntent:
+        return cls()
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        from appointments.contacts import normalise_code
+
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text.startswith("/") and normalise_code(text.strip()):
+                intent = {"name": "inform", "confidence": 1.0}
+                message.set(INTENT, intent, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
