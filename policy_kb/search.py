@@ -63,14 +63,6 @@ class Response:
     status: str
     results: list[Result] = field(default_factory=list)
 
-    def to_json(self) -> dict:
-        return {
-            "query": self.query,
-            "lang": self.lang,
-            "status": self.status,
-            "results": [r.__dict__ for r in self.results],
-        }
-
 
 class Searcher:
     """The index is built once per process from the KB database (milliseconds for a few hundred docs)."""

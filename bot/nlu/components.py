@@ -60,18 +60,25 @@ def _load_kb_words() -> None:
         jieba.add_word(word)
 
 
+class _StatelessComponent(GraphComponent):
+    """A deterministic component: nothing to train or persist, training data passes through."""
+
+    @classmethod
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> _StatelessComponent:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class LanguageDetector(GraphComponent, EntityExtractorMixin):
+class LanguageDetector(_StatelessComponent, EntityExtractorMixin):
     """Adds a ``language`` entity (``zh``/``en``) to every message that has words in it.
 
     The ``language`` slot is filled from it, so replies follow the language the user writes in;
     emoji-only or digit-only messages carry none and the conversation keeps its language.
     """
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> LanguageDetector:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -83,18 +90,10 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
                             add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
+class KBEntityExtractor(_StatelessComponent, EntityExtractorMixin):
     """Profile and policy entities from the KB's terms (see :mod:`bot.nlu.extraction`)."""
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> KBEntityExtractor:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
@@ -105,22 +104,14 @@ class KBEntityExtractor(GraphComponent, EntityExtractorMixin):
             message.set(ENTITIES, [*message.get(ENTITIES, []), *found], add_to_output=True)
         return messages
 
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ReferenceCodeIntent(GraphComponent):
+class ReferenceCodeIntent(_StatelessComponent):
     """A message that is just an appointment reference code ("K5RZ-TM39") is an answer (``inform``).
 
     Random letters and digits carry no meaning for the intent classifier, which then guesses (it
     took one code for ``goodbye`` and ended a reschedule); the code's format is certain.
     """
-
-    @classmethod
-    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> ReferenceCodeIntent:
-        return cls()
 
     def process(self, messages: list[Message]) -> list[Message]:
         from appointments.contacts import normalise_code
@@ -132,6 +123,3 @@ class ReferenceCodeIntent(GraphComponent):
                 message.set(INTENT, intent, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
         return messages
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data

@@ -12,8 +12,6 @@ import datetime as dt
 import json
 import os
 import re
-import urllib.request
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +19,7 @@ import pytest
 from appointments.contacts import normalise_code
 from appointments.store import open_store
 from bot.runner import Services, running
+from tests.assistant.conftest import Chat, text_of
 
 CODE = re.compile(r"[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}")
 
@@ -44,30 +43,6 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
                 os.environ[key] = value
 
 
-class Chat:
-    def __init__(self, services: Services) -> None:
-        self.url = services.rest_url
-        self.sender = f"e2e-booking-{uuid.uuid4().hex[:8]}"
-        self.transcript: list[str] = []
-
-    def say(self, message: str) -> list[dict]:
-        body = json.dumps({"sender": self.sender, "message": message}).encode()
-        req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            reply = json.loads(r.read())
-        self.transcript.append(f"> {message}")
-        for m in reply:
-            buttons = " ".join(f"[{b['title']}]" for b in m.get("buttons") or [])
-            self.transcript.append(f"< {m.get('text') or ''} {buttons}".rstrip())
-        return reply
-
-    def text(self, message: str) -> str:
-        return "\n".join(m.get("text") or "" for m in self.say(message))
-
-
-def text_of(reply: list[dict]) -> str:
-    return "\n".join(m.get("text") or "" for m in reply)
-
 
 def slot_payloads(reply: list[dict]) -> list[str]:
     return [b["payload"] for m in reply for b in m.get("buttons") or [] if "booking_start" in b["payload"]]
@@ -90,7 +65,7 @@ def store():
 
 
 def test_booking_reschedule_and_cancel_in_chinese(services, capsys) -> None:
-    chat = Chat(services)
+    chat = Chat(services, "e2e-booking")
     ask_service = chat.say("我想预约服务窗口")
     assert "哪项服务" in text_of(ask_service)
     assert "哪个城市" in chat.text('/inform{"service": "work_permit"}')
@@ -131,7 +106,7 @@ def test_booking_reschedule_and_cancel_in_chinese(services, capsys) -> None:
 
 
 def test_booking_reschedule_and_cancel_in_english(services, capsys) -> None:
-    chat = Chat(services)
+    chat = Chat(services, "e2e-booking")
     reply = chat.say("I'd like to book an appointment for a work permit consultation at the Datong window")
     assert "When would you like to come?" in text_of(reply)
     consent = pick_a_slot(chat, chat.say("next Tuesday at 10"))
@@ -167,7 +142,7 @@ def test_booking_reschedule_and_cancel_in_english(services, capsys) -> None:
 
 
 def test_stopping_a_booking_and_a_handoff_in_the_middle(services) -> None:
-    chat = Chat(services)
+    chat = Chat(services, "e2e-booking")
     chat.say("book an appointment")
     assert "nothing was booked" in chat.text("cancel")
     chat.say("预约")

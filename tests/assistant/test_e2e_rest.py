@@ -6,16 +6,14 @@ servers on spare ports with their own tracker database, and holds real conversat
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-import urllib.request
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from bot.runner import Services, running
+from tests.assistant.conftest import Chat
 
 
 @pytest.fixture(scope="module")
@@ -25,20 +23,6 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
                           log_dir=tmp_path_factory.mktemp("logs"))) as s:
         yield s
 
-
-class Chat:
-    def __init__(self, services: Services) -> None:
-        self.url = services.rest_url
-        self.sender = f"e2e-{uuid.uuid4().hex[:8]}"
-
-    def say(self, text: str) -> list[dict]:
-        body = json.dumps({"sender": self.sender, "message": text}).encode()
-        req = urllib.request.Request(self.url, data=body, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=120) as r:
-            return json.loads(r.read())
-
-    def text(self, message: str) -> str:
-        return "\n".join(m.get("text") or "" for m in self.say(message))
 
 
 def test_chinese_policy_question_is_answered_in_chinese_with_citation(services) -> None:
