@@ -39,7 +39,7 @@ def nlu() -> None:
     print(f"NLU {result['folds']}-fold cross-validation (intent)")
     for lang, s in result["per_lang"].items():
         print(f"  {lang}: n={s['n']}  F1 weighted={s['f1_weighted']:.3f}  macro={s['f1_macro']:.3f}  "
-              f"accuracy={s['accuracy']:.3f}")
+              f"accuracy={s['accuracy']:.3f}  fallback would fire on {s['fallback_rate']:.1%}")
 
 
 def rest() -> None:

@@ -4,7 +4,10 @@
   reply cites one of its labelled articles in the question's language (``（依据：第N条）`` /
   ``(Source: Article N)``), or, for out-of-scope questions, when it says the policy does not cover it;
 * latency: p50/p95 of policy-answer turns, and of a plain Rasa server (a one-rule bot with a static
-  response) measured in the same run on the same machine, reported as a ratio;
+  response) measured in the same run on the same machine, reported as a ratio. Both servers get the
+  same traffic shape: warm-up turns, then conversations of :data:`CONVERSATION_TURNS` turns each (Rasa
+  re-reads and re-featurizes the whole conversation every turn, so one endless conversation would
+  measure conversation length rather than the assistant);
 * training: wall time and peak memory (max RSS) of ``rasa train`` on the project's data.
 """
 
@@ -19,6 +22,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from bench.search_eval import load_cases
@@ -36,6 +40,7 @@ PLAIN_BOT = {
     "data/rules.yml": 'version: "3.1"\nrules:\n- rule: greet\n  steps:\n  - intent: greet\n  - action: utter_greet\n',
 }
 LATENCY_TURNS = 150
+CONVERSATION_TURNS = 10
 
 
 def _post(url: str, sender: str, text: str) -> tuple[list[dict], float]:
@@ -76,10 +81,22 @@ def accuracy_and_latency(services: Services) -> dict:
             misses.append({"q": case.q, "want": case.articles, "reply": text[:160]})
     for s in stats.values():
         s["accuracy"] = round(s["right"] / s["n"], 3)
-    sender = f"bench-{uuid.uuid4().hex[:10]}"
     questions = [c.q for c in load_cases() if c.articles]
-    warm = [_post(services.rest_url, sender, questions[i % len(questions)])[1] for i in range(LATENCY_TURNS)]
-    return {"per_lang": stats, "misses": misses, "latency_ms": _percentiles(warm), "latency_first_turn_ms": _percentiles(policy_ms)}
+    turns = _timed_conversations(services.rest_url, lambda i: questions[i % len(questions)])
+    return {"per_lang": stats, "misses": misses, "latency_ms": _percentiles(turns), "latency_first_turn_ms": _percentiles(policy_ms)}
+
+
+def _timed_conversations(url: str, message_at: Callable[[int], str]) -> list[float]:
+    """Turn times of :data:`LATENCY_TURNS` messages in conversations of :data:`CONVERSATION_TURNS`."""
+    sender = ""
+    for i in range(10):
+        _post(url, f"warm-{uuid.uuid4().hex[:8]}", message_at(i))
+    times = []
+    for i in range(LATENCY_TURNS):
+        if i % CONVERSATION_TURNS == 0:
+            sender = f"bench-{uuid.uuid4().hex[:10]}"
+        times.append(_post(url, sender, message_at(i))[1])
+    return times
 
 
 def plain_rasa_latency() -> dict:
@@ -93,11 +110,7 @@ def plain_rasa_latency() -> dict:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             Services()._wait("http://127.0.0.1:5699/status", 300, need_model=True)  # noqa: SLF001
-            url = "http://127.0.0.1:5699/webhooks/rest/webhook"
-            sender = f"plain-{uuid.uuid4().hex[:8]}"
-            for _ in range(10):
-                _post(url, sender, "hello")
-            return _percentiles([_post(url, sender, "hello")[1] for _ in range(LATENCY_TURNS)])
+            return _percentiles(_timed_conversations("http://127.0.0.1:5699/webhooks/rest/webhook", lambda _: "hello"))
         finally:
             os.killpg(proc.pid, 15)
             proc.wait(timeout=30)

@@ -18,8 +18,11 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot import rasa_patches
 from bot.nlu.extraction import extractor
 from policy_kb.lang import detect
+
+rasa_patches.apply()  # this module is what every Rasa process of ours imports (the model's components)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)

@@ -27,7 +27,8 @@ GENERATED = NLU_DIR / "generated" / "kb_questions.yml"
 #: swamp the other intents (it was predicted for "can we continue in English?" with 580 of them).
 PER_LANG = 130
 #: Wording that asks "am I eligible?", which is the check_eligibility intent's, not a policy question.
-_ELIGIBILITY_CUES = re.compile(r"qualif|eligib|符合|够格|够不够|算不算|能不能申请|我能申请|can i apply", re.I)
+_ELIGIBILITY_CUES = re.compile(r"qualif|eligib|符合|够格|够不够|算不算|能算|属于.*人才吗|能不能申请|我能申请|can i apply"
+                               r"|meet the (?:bar|requirement|criteria)|can i (?:still )?be recruited", re.I)
 
 
 def _labelled_examples() -> set[str]:
