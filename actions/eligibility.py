@@ -4,10 +4,16 @@ The form (``domain/eligibility.yml``) asks for degree, years of experience, fiel
 time and only when missing. Entities fill slots in any turn, so several answers in one message and
 corrections ("actually 8 years") just work; a typed answer to the current question is parsed here.
 "unknown" (the user said skip / 不知道) is a valid answer: the engine lists it as missing.
+
+A message that starts the pre-check often asks the policy too ("博士，做新材料8年，符合条件吗？"):
+the form's first question then comes after the article that answers it, cited, so the user has the
+policy's answer at once and their own verdict at the end.
 """
 
 from __future__ import annotations
 
+import re
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.language import reply_language
+from actions.policy import ranked_answers
 from actions.texts import text
 from bot.nlu.extraction import extractor
 from bot.nlu.numbers import parse_number
@@ -163,3 +170,68 @@ class ActionEligibilityResult(Action):
                      {"title": text("button_handoff", lang), "payload": "/handoff"}],
         )
         return [SlotSet("eligibility_result_shown", True)]
+
+
+class _AskEligibility(Action, ABC):
+    """The form's question for one slot, after the cited answer when this message started the pre-check."""
+
+    @property
+    @abstractmethod
+    def slot(self) -> str: ...
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        message = tracker.latest_message or {}
+        if _asks_the_policy_too(message) and not _form_was_running(tracker):
+            lang = reply_language(tracker)
+            _, candidates = ranked_answers(message.get("text") or "", lang)
+            if len(candidates) == 1:
+                dispatcher.utter_message(text=text("policy_before_precheck", lang, answer=candidates[0].answer))
+        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
+        return []
+
+
+def _asks_the_policy_too(message: dict[str, Any]) -> bool:
+    """A question with substance, not a bare "am I eligible?" or an answer like "PhD, 8 years".
+
+    Substance: it names something the KB knows (a degree, a field, a benefit ...) or is a whole
+    sentence of at least :data:`SENTENCE_UNITS` words (Chinese characters count one each).
+    """
+    text = message.get("text") or ""
+    substance = any(e.get("entity") not in ("language", "target_language") for e in message.get("entities") or []) \
+        or len(_WORD_UNIT.findall(text)) >= SENTENCE_UNITS
+    intent = (message.get("intent") or {}).get("name")
+    return substance and (intent == "check_eligibility" or intent == "inform" and bool(_QUESTION.search(text)))
+
+
+SENTENCE_UNITS = 10
+_WORD_UNIT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+")
+#: Question marks and words: "PhD, 8 years in big data" answers; "PhD in big data, can I apply?" also asks.
+_QUESTION = re.compile(r"[?？]|吗|么|呢|能不能|可不可以|有没有|是否|\b(?:can|could|do|does|am|is|are|will|would|what|which"
+                       r"|how|who|where|when|why|any)\b", re.I)
+
+
+def _form_was_running(tracker: Tracker) -> bool:
+    """Whether the pre-check was already under way when the latest message came (then it did not start it)."""
+    events = list(tracker.events)
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=-1)
+    loops = [e for e in events[:last_user] if e.get("event") == "active_loop"]
+    return bool(loops) and loops[-1].get("name") == "eligibility_form"
+
+
+class AskDegree(_AskEligibility):
+    slot = "degree"
+
+
+class AskYearsExperience(_AskEligibility):
+    slot = "years_experience"
+
+
+class AskField(_AskEligibility):
+    slot = "field"
+
+
+class AskAge(_AskEligibility):
+    slot = "age"

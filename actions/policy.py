@@ -18,8 +18,9 @@ from rasa_sdk.types import DomainDict
 from actions.language import reply_language
 from actions.texts import text
 from policy_kb.citation import CLOSING, article_name, cite, parse_ref
+from policy_kb.lang import Lang
 from policy_kb.messages import message
-from policy_kb.search import default_searcher
+from policy_kb.search import Response, Result, default_searcher
 
 #: A runner-up this close to the best article makes the question ambiguous.
 CLARIFY_RATIO = 0.92
@@ -33,6 +34,19 @@ def follow_up_buttons(lang: str) -> list[dict[str, str]]:
         {"title": text("button_booking", lang), "payload": "/book_appointment"},
         {"title": text("button_handoff", lang), "payload": "/handoff"},
     ]
+
+
+def ranked_answers(query: str, lang: Lang) -> tuple[Response, list[Result]]:
+    """The search's response and the articles it could mean: the best one and any close rival.
+
+    One article: a clear answer. Several: the question is ambiguous between them (a runner-up within
+    :data:`CLARIFY_RATIO` of the best). None: the response's status says why.
+    """
+    resp = default_searcher().search(query, lang)
+    if resp.status != "ok":
+        return resp, []
+    best = resp.results[0]
+    return resp, [best, *(r for r in resp.results[1:] if r.score >= CLARIFY_RATIO * best.score)]
 
 
 def article_payload(ref: Any) -> str:
@@ -49,7 +63,7 @@ class ActionAnswerPolicy(Action):
         if chosen is not None:
             return self._answer_article(dispatcher, chosen, lang)
         query = tracker.latest_message.get("text") or ""
-        resp = default_searcher().search(query, lang)
+        resp, candidates = ranked_answers(query, lang)
         if resp.status != "ok":
             if tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback" and resp.status == "not_found":
                 dispatcher.utter_message(response="utter_default")
@@ -57,17 +71,14 @@ class ActionAnswerPolicy(Action):
                 dispatcher.utter_message(text=message(resp.status, lang),
                                          buttons=[{"title": text("button_handoff", lang), "payload": "/handoff"}])
             return []
-        best, rest = resp.results[0], resp.results[1:]
-        rivals = [r for r in rest if r.score >= CLARIFY_RATIO * best.score]
-        if rivals:
-            options = [best, *rivals]
+        if len(candidates) > 1:
             dispatcher.utter_message(
                 text=text("clarify", lang),
                 buttons=[{"title": f"{article_name(r.article, lang)} {r.title}", "payload": article_payload(r.article)}
-                         for r in options],
+                         for r in candidates],
             )
             return []
-        dispatcher.utter_message(text=best.answer, buttons=follow_up_buttons(lang))
+        dispatcher.utter_message(text=candidates[0].answer, buttons=follow_up_buttons(lang))
         return []
 
     def _answer_article(self, dispatcher: CollectingDispatcher, chosen: Any, lang: str) -> list[EventType]:

@@ -58,6 +58,13 @@ def test_eligibility_with_several_answers_a_digression_and_a_correction(services
     assert "High-end research talent (Article 1): unlikely" in chat.text("actually I only have 3 years")
 
 
+def test_a_question_that_starts_the_precheck_is_answered_first(services) -> None:
+    chat = Chat(services)
+    reply = chat.say("我是PhD，做大数据的，能申请吗")
+    assert reply[0]["text"].startswith("先看政策怎么说") and reply[0]["text"].endswith("（依据：第一条）")
+    assert "多少年" in reply[-1]["text"], "then the pre-check asks what the message did not say"
+
+
 def test_language_switch_and_handoff(services) -> None:
     chat = Chat(services)
     assert "English" in chat.text("please reply in English")

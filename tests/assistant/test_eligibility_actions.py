@@ -5,9 +5,16 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.eligibility import ActionEligibilityResult, ValidateEligibilityForm, profile_from_slots
+from actions.eligibility import (
+    ActionEligibilityResult,
+    AskDegree,
+    AskField,
+    ValidateEligibilityForm,
+    profile_from_slots,
+)
 from tests.assistant.conftest import make_tracker, run_action
 
 FORM = ValidateEligibilityForm()
@@ -99,3 +106,44 @@ def test_inconsistent_answers_are_asked_again() -> None:
     messages, events = run_action(ActionEligibilityResult(), make_tracker("", slots=slots))
     assert "years of work experience cannot be more than your age" in messages[0]["text"]
     assert events == [{"event": "slot", "timestamp": None, "name": "years_experience", "value": None}]
+
+
+def _starting_form(text: str, entities: list[dict], events: list[dict] | None = None,
+                   intent: str = "check_eligibility") -> Tracker:
+    tracker = make_tracker(text, intent=intent, entities=entities, active_loop="eligibility_form")
+    tracker.events = events or [{"event": "user", "text": text}, {"event": "active_loop", "name": "eligibility_form"}]
+    return tracker
+
+
+def test_a_question_that_starts_the_precheck_gets_the_cited_article_first() -> None:
+    tracker = _starting_form("我是PhD，做大数据的，能申请吗",
+                             [{"entity": "degree", "value": "doctorate"}, {"entity": "field", "value": "big_data"}])
+    messages, _ = run_action(AskField(), tracker)
+    assert messages[0]["text"].startswith("先看政策怎么说：") and messages[0]["text"].endswith("（依据：第一条）")
+    assert messages[1]["response"] == "utter_ask_field"
+
+
+def test_a_bare_am_i_eligible_gets_only_the_question() -> None:
+    messages, _ = run_action(AskDegree(), _starting_form("am I eligible?", [{"entity": "language", "value": "en"}]))
+    assert messages == [{**messages[0], "response": "utter_ask_degree"}] and not messages[0]["text"]
+
+
+def test_no_article_again_once_the_precheck_is_under_way() -> None:
+    events = [{"event": "active_loop", "name": "eligibility_form"}, {"event": "user", "text": "phd in big data, eligible?"}]
+    tracker = _starting_form("phd in big data, eligible?", [{"entity": "degree", "value": "doctorate"}], events)
+    messages, _ = run_action(AskField(), tracker)
+    assert [m["response"] for m in messages] == ["utter_ask_field"]
+
+
+@pytest.mark.parametrize(("text", "asks"), [("我是master学位，机票补贴怎么申请", True), ("硕士", False),
+                                           ("master's, any airfare subsidy?", True), ("master's, 6 years", False)])
+def test_profile_facts_that_start_the_precheck_get_the_article_only_when_they_ask(text: str, asks: bool) -> None:
+    tracker = _starting_form(text, [{"entity": "degree", "value": "master"}], intent="inform")
+    messages, _ = run_action(AskField(), tracker)
+    assert (len(messages) == 2) is asks
+
+
+def test_a_whole_sentence_asks_the_policy_without_naming_a_kb_term() -> None:
+    tracker = _starting_form("I work at a company - can I also hold a part-time post at a university?", [])
+    messages, _ = run_action(AskDegree(), tracker)
+    assert messages[0]["text"].endswith("(Source: Article 16)") and messages[1]["response"] == "utter_ask_degree"
