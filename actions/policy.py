@@ -2,7 +2,9 @@
 
 * a confident, clear match: the answer in the user's language, ending with its citation
   (``（依据：第六条）`` / ``(Source: Article 6)``), with follow-up buttons;
-* two articles scoring within :data:`CLARIFY_RATIO` of each other: a short choice between them;
+* articles scoring within :data:`CLARIFY_RATIO` of the best: the best one's cited answer and a short
+  choice of the others, so the usual case (the best is meant) costs no extra turn and the other
+  reading is one tap away;
 * nothing above the search's threshold: the policy does not say, and the way to the service window.
 """
 
@@ -71,14 +73,15 @@ class ActionAnswerPolicy(Action):
                 dispatcher.utter_message(text=message(resp.status, lang),
                                          buttons=[{"title": text("button_handoff", lang), "payload": "/handoff"}])
             return []
-        if len(candidates) > 1:
+        best, *rivals = candidates
+        if rivals:
             dispatcher.utter_message(
-                text=text("clarify", lang),
+                text=f"{best.answer}\n{text('also_relevant', lang)}",
                 buttons=[{"title": f"{article_name(r.article, lang)} {r.title}", "payload": article_payload(r.article)}
-                         for r in candidates],
+                         for r in rivals],
             )
             return []
-        dispatcher.utter_message(text=candidates[0].answer, buttons=follow_up_buttons(lang))
+        dispatcher.utter_message(text=best.answer, buttons=follow_up_buttons(lang))
         return []
 
     def _answer_article(self, dispatcher: CollectingDispatcher, chosen: Any, lang: str) -> list[EventType]:

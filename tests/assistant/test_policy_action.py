@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from actions.policy import ActionAnswerPolicy, article_payload
+from actions.policy import ActionAnswerPolicy, article_payload, ranked_answers
+from actions.texts import text
+from policy_kb.citation import cite
 from tests.assistant.conftest import make_tracker, run_action
 
 
@@ -64,3 +66,19 @@ def test_article_payload_round_trips() -> None:
 def test_empty_and_huge_messages_get_a_clear_answer() -> None:
     assert "请输入" in answer("   ", slots={"language": "zh"})["text"]
     assert "too long" in answer("visa " * 300)["text"]
+
+
+def test_a_close_call_answers_the_best_article_and_offers_the_others() -> None:
+    question = "Which government body is ultimately in charge of foreign talent work in Shanxi?"
+    _, candidates = ranked_answers(question, "en")
+    assert len(candidates) > 1, "precondition: the search finds this question ambiguous"
+    msg = answer(question)
+    best_answer, offer = msg["text"].rsplit("\n", 1)
+    assert best_answer == candidates[0].answer and best_answer.endswith(cite(candidates[0].article, "en"))
+    assert offer == text("also_relevant", "en")
+    assert [b["payload"] for b in msg["buttons"]] == [article_payload(r.article) for r in candidates[1:]]
+
+
+def test_a_clear_answer_offers_no_other_article() -> None:
+    _, candidates = ranked_answers("友谊奖奖金多少", "zh")
+    assert len(candidates) == 1
