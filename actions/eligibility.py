@@ -30,6 +30,7 @@ from bot.nlu.numbers import parse_number
 from policy_kb.eligibility.engine import evaluate
 from policy_kb.eligibility.profile import DEGREES, MAX_FIELD_CHARS, ProfileError, parse_profile
 from policy_kb.eligibility.report import render
+from policy_kb.lang import word_units
 from policy_kb.search import default_searcher
 
 UNKNOWN = "unknown"
@@ -201,13 +202,12 @@ def _asks_the_policy_too(message: dict[str, Any]) -> bool:
     """
     text = message.get("text") or ""
     substance = any(e.get("entity") not in ("language", "target_language") for e in message.get("entities") or []) \
-        or len(_WORD_UNIT.findall(text)) >= SENTENCE_UNITS
+        or word_units(text) >= SENTENCE_UNITS
     intent = (message.get("intent") or {}).get("name")
     return substance and (intent == "check_eligibility" or intent == "inform" and bool(_QUESTION.search(text)))
 
 
 SENTENCE_UNITS = 10
-_WORD_UNIT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+")
 #: Question marks and words: "PhD, 8 years in big data" answers; "PhD in big data, can I apply?" also asks.
 _QUESTION = re.compile(r"[?？]|吗|么|呢|能不能|可不可以|有没有|是否|\b(?:can|could|do|does|am|is|are|will|would|what|which"
                        r"|how|who|where|when|why|any)\b", re.I)

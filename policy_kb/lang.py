@@ -19,10 +19,18 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _HAN_PER_WORD = 1.5
 
 
+def _han_and_words(text: str) -> tuple[int, int]:
+    return len(_HAN.findall(text)), len(_LATIN_WORD.findall(text))
+
+
+def word_units(text: str) -> int:
+    """How much ``text`` says: its Latin words plus its Han characters, one unit each."""
+    return sum(_han_and_words(text))
+
+
 def detect(text: str, default: Lang | None = None) -> Lang | None:
     """``zh``/``en`` for ``text``, or ``default`` when it has no letters of either script."""
-    han = len(_HAN.findall(text))
-    words = len(_LATIN_WORD.findall(text))
+    han, words = _han_and_words(text)
     if han == 0 and words == 0:
         return default
     return "zh" if han > words * _HAN_PER_WORD else "en"

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from policy_kb.citation import chinese_numeral
-from policy_kb.lang import detect
+from policy_kb.lang import detect, word_units
 from policy_kb.source import FACT_KINDS, load_source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +130,8 @@ def test_evaluation_set_is_separate_from_the_variants() -> None:
     assert len(evaluation) >= 150
     overlap = [c["q"] for c in evaluation if normalize(c["q"]) in variants]
     assert not overlap
+
+
+def test_word_units_count_han_characters_and_latin_words_alike() -> None:
+    assert word_units("我是PhD，能申请吗") == 6 + 1
+    assert word_units("am I eligible? 🙂 42") == 3
