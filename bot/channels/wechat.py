@@ -3,17 +3,35 @@
 The platform pushes each user message as signed (and in safe mode encrypted) XML and waits 5 seconds
 for a passive reply, retrying up to three times in all. This channel:
 
-1. checks the signature of every request (403 otherwise) and answers the URL check (GET);
-2. deduplicates retries: a message by ``MsgId``, an event by ``FromUserName`` + ``CreateTime``.
+1. refuses (403), before reading the body, every request whose timestamp is more than 5 minutes from
+   now or whose signature is wrong, and answers the URL check (GET);
+2. binds each (timestamp, nonce) pair to the first message it came with (a SHA-256 of the message as
+   read, decrypted in safe mode) until the timestamp leaves the window: the platform's retry of that
+   message passes, another body under the same signed pair is refused (403). In plain mode the
+   signature covers no body, so this is what stops one logged push URL from speaking for anyone;
+3. deduplicates retries: a message by ``MsgId``, an event by ``FromUserName`` + ``CreateTime``.
    The first delivery starts the turn; a retry never starts another one, it waits for the same
    answer instead (shared through Redis when ``REDIS_URL`` is set, so a retry landing on another
    worker waits too);
-3. waits up to ``reply_window`` (4.5 s) for the turn: in time, the answer goes back as the passive
+4. waits up to ``reply_window`` (4.5 s) for the turn: in time, the answer goes back as the passive
    reply to the newest delivery of the message; otherwise the request gets ``success`` and the
    answer goes out afterwards through the customer-service API. Exactly one of the two happens: the
    deliverer claims the message with ``SET NX`` first;
-4. renders the assistant's messages as one text: buttons become numbered options (a reply "1"
-   sends the first button's payload), and text beyond 2048 bytes waits for "更多".
+5. renders the assistant's messages as one text: the last message's buttons become numbered options
+   (a reply "1" sends the first button's payload), and text beyond 2048 bytes waits for "更多";
+6. cleans and caps every text (``bot.user_text``) and limits each follower's pace
+   (``bot.ratelimit``), answering politely instead of starting a turn.
+
+The follower's Rasa sender id is ``wx:<openid>`` (:func:`sender_id`): no other channel can name it,
+so a web visitor who knows an openid still talks to nobody else's conversation. Logs carry a short
+hash of the openid only.
+
+What the channel keeps in its store, and for how long (all far within the personal-data retention
+period, ``APPOINTMENTS_RETENTION_DAYS``): a message's dedupe keys and answer :data:`MESSAGE_TTL`
+(10 minutes); a (timestamp, nonce) binding until its timestamp is 5 minutes old (at most 10 minutes);
+a follower's pending numbered options and "更多" pages :data:`USER_TTL` (48 hours, the platform's own
+customer-service window), deleted at once on unfollow, when the follower's stored conversation is
+deleted too (``bot.privacy.delete_conversations``).
 
 Follows (subscribe) get a Chinese welcome built from the knowledge base, including the article 9
 support for 外籍晋商晋才; unfollows are acknowledged quietly; voice without recognition, images,
@@ -31,10 +49,12 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
+from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -49,20 +69,32 @@ from bot.channels.wechat_format import (
     render,
     reply_language,
 )
-from bot.channels.wechat_protocol import SUCCESS, Forbidden, Incoming, Malformed, Protocol
+from bot.channels.wechat_protocol import DEFAULT_MODE, FRESHNESS_S, SUCCESS, Forbidden, Incoming, Malformed, Protocol
 from bot.channels.wechat_store import Store, make_store
-from policy_kb.messages import message
+from bot.ratelimit import RateLimiter
+from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from policy_kb.messages import BilingualTexts, message
 
 logger = logging.getLogger(__name__)
 
 #: Seconds to wait for a turn before answering ``success`` (the platform gives up at 5).
 REPLY_WINDOW = 4.5
-#: How long the dedupe keys and the answer of a message are kept (the platform retries within ~15 s).
-MESSAGE_TTL = 600
-#: How long a user's numbered options and remaining pages are remembered.
+#: How long the dedupe keys and the answer of a message are kept. The platform retries within ~15 s;
+#: a captured push stays fresh up to 5 minutes past its (possibly 5 minutes early) timestamp, so its
+#: dedupe key must outlive that: twice the freshness window.
+MESSAGE_TTL = 2 * FRESHNESS_S
+#: How long a user's numbered options and remaining pages are remembered (the platform's 48 h window).
 USER_TTL = 2 * 24 * 3600
-#: A push larger than this is not a message from the platform.
-MAX_BODY = 64 * 1024
+#: A push larger than this is not a message from the platform (1,000 characters of text, encrypted
+#: and base64-encoded, with the XML around it, stay far below it); read no further.
+MAX_BODY = 32 * 1024
+#: Turns per follower per window before the channel answers "please slow down" itself.
+RATE_LIMIT = 20
+RATE_WINDOW_S = 60.0
+#: The Rasa sender id of a follower is this prefix + openid (the web front uses ``web:``).
+SENDER_PREFIX = "wx:"
+
+texts = BilingualTexts(Path(__file__).with_name("wechat_texts.yml"))
 #: How often a delivery on another worker looks for the answer in the shared store.
 POLL = 0.1
 
@@ -95,6 +127,11 @@ UNSUPPORTED_TAIL = "请直接用文字提问，例如“绿卡怎么申请？”
 def _anon(openid: str) -> str:
     """A short stable tag for logs: no openid (personal data under PIPL) in the logs."""
     return hashlib.sha256(openid.encode()).hexdigest()[:10]
+
+
+def sender_id(openid: str) -> str:
+    """The follower's conversation in Rasa: namespaced, so no other channel's user can name it."""
+    return SENDER_PREFIX + openid
 
 
 def welcome() -> Rendered:
@@ -162,14 +199,15 @@ class WeChatInput(InputChannel):
         window = credentials.get("reply_window")
         return cls(
             token=setting("token"), appid=setting("appid"), appsecret=setting("appsecret"),
-            aes_key=setting("aes_key"), mode=setting("mode") or "plain", redis_url=setting("redis_url") or None,
+            aes_key=setting("aes_key"), mode=setting("mode") or DEFAULT_MODE, redis_url=setting("redis_url") or None,
             api_base=setting("api_base") or DEFAULT_API_BASE,
             reply_window=float(window) if window not in (None, "") else REPLY_WINDOW,
         )
 
-    def __init__(self, token: str, appid: str = "", appsecret: str = "", aes_key: str = "", mode: str = "plain",
+    def __init__(self, token: str, appid: str = "", appsecret: str = "", aes_key: str = "", mode: str = DEFAULT_MODE,
                  redis_url: str | None = None, api_base: str = DEFAULT_API_BASE, reply_window: float = REPLY_WINDOW,
-                 http_timeout: float = 5.0, key_prefix: str | None = None) -> None:
+                 http_timeout: float = 5.0, key_prefix: str | None = None, rate_limit: int = RATE_LIMIT,
+                 rate_window_s: float = RATE_WINDOW_S) -> None:
         self.problem: str | None = None
         self.protocol: Protocol | None = None
         if not token:
@@ -178,18 +216,23 @@ class WeChatInput(InputChannel):
             try:
                 self.protocol = Protocol(token, appid, aes_key, mode)
             except ValueError as e:
-                self.problem = str(e)
+                self.problem = f"{e} (WECHAT_MODE is {mode!r}; plaintext needs WECHAT_MODE=plain)"
         if not token:
             logger.warning("WeChat channel off: WECHAT_TOKEN is not set (see the WeChat section of the README)")
         elif self.problem:
             logger.error("WeChat channel disabled: %s (see the WeChat section of the README)", self.problem)
-        elif not (appid and appsecret):
+        elif self.protocol.mode == "plain":
+            logger.warning("WeChat channel in plain mode (WECHAT_MODE=plain): pushes are not encrypted and their "
+                           "signature covers no message body; use WECHAT_MODE=safe in production")
+        if self.protocol and not (appid and appsecret):
             logger.warning("WeChat channel: no AppID/AppSecret, so answers later than %ss cannot be sent", reply_window)
         if self.protocol and not redis_url and int(os.environ.get("SANIC_WORKERS", "1") or 1) > 1:
             logger.warning("WeChat channel: several Sanic workers but no REDIS_URL: a retry reaching another "
                            "worker would start a second turn")
         self.reply_window = reply_window
-        self.store: Store = make_store(redis_url, key_prefix if key_prefix is not None else f"wechat:{appid or 'default'}:")
+        prefix = key_prefix if key_prefix is not None else f"wechat:{appid or 'default'}:"
+        self.store: Store = make_store(redis_url, prefix)
+        self.limiter = RateLimiter(rate_limit, rate_window_s, redis_url, prefix=f"{prefix}ratelimit")
         self.api = CustomerServiceAPI(appid, appsecret, self.store, api_base, timeout=http_timeout)
         self.counters: Counter[str] = Counter()
         self._local: dict[str, _Local] = {}
@@ -217,15 +260,20 @@ class WeChatInput(InputChannel):
             except Malformed:
                 return response.text("bad request", status=400)
 
-        @bp.route("/webhook", methods=["POST"])
+        @bp.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             arrival = time.monotonic()
             if self.protocol is None:
                 return response.text("WeChat channel not configured", status=503)
-            if len(request.body or b"") > MAX_BODY:
-                return response.text("too large", status=413)
+            args = _args(request)
             try:
-                incoming = self.protocol.receive(_args(request), request.body or b"")
+                self.protocol.check(args)  # stale or unsigned: refused before the body is read
+                body = await _read_body(request)
+                if body is None:
+                    return response.text("too large", status=413)
+                incoming = self.protocol.receive(args, body)
+                if not await self._bind(incoming):
+                    raise Forbidden("another body under a (timestamp, nonce) already used")
             except Forbidden as e:
                 self.counters["forbidden"] += 1
                 logger.warning("WeChat push rejected: %s", e)
@@ -250,6 +298,19 @@ class WeChatInput(InputChannel):
 
     # ------------------------------------------------------------- messages
 
+    async def _bind(self, incoming: Incoming) -> bool:
+        """True if this push is the first under its (timestamp, nonce), or carries the same message.
+
+        The binding lives exactly as long as the timestamp is fresh, then the window check refuses
+        the pair anyway.
+        """
+        key = f"pair:{incoming.timestamp}:{incoming.nonce}"
+        digest = hashlib.sha256(incoming.xml.encode("utf-8")).hexdigest()
+        ttl = max(incoming.timestamp + FRESHNESS_S - time.time(), 0) + 1
+        if await self.store.add(key, digest, ttl):
+            return True
+        return await self.store.get(key) == digest
+
     async def handle(self, incoming: Incoming, on_new_message: OnNewMessage, arrival: float | None = None) -> str | None:
         """The passive reply for one delivery of a push, or None for ``success``."""
         arrival = time.monotonic() if arrival is None else arrival
@@ -257,7 +318,7 @@ class WeChatInput(InputChannel):
         produce = self._producer(msg, on_new_message)
         if produce is None:  # unfollow, menu views, template receipts: nothing to say
             if str(msg._data.get("Event") or "").lower() == "unsubscribe":
-                await self.store.delete(f"user:{msg.source}")  # keep nothing about someone who left
+                await self._forget(msg.source)
             return None
         raw = msg._data  # the pushed fields as text: nothing to convert, nothing to fail
         msg_id = str(raw.get("MsgId") or "").strip()
@@ -310,7 +371,40 @@ class WeChatInput(InputChannel):
         await self._save_state(openid, UserState(self._welcome.options, pages[1:]))
         return pages[0]
 
+    async def _forget(self, openid: str) -> None:
+        """Someone who unfollows leaves nothing behind: pending choices, pages, and the stored conversation."""
+        from bot.privacy import delete_conversations
+
+        await self.store.delete(f"user:{openid}")
+        try:
+            deleted = await asyncio.to_thread(delete_conversations, [sender_id(openid)])
+        except Exception:  # noqa: BLE001 - logged; the follower has left either way, the purge catches up
+            logger.exception("deleting the conversation of %s after the unfollow failed", _anon(openid))
+            return
+        logger.info("follower %s left: %s stored conversation(s) deleted", _anon(openid), deleted)
+
+    async def _within_rate(self, openid: str) -> bool:
+        """The follower's pace is within :data:`RATE_LIMIT`; a Redis outage lets messages through
+        (like the store, the channel keeps answering without Redis)."""
+        from redis.exceptions import RedisError
+
+        try:
+            return await asyncio.to_thread(self.limiter.allow, hashlib.sha256(openid.encode()).hexdigest())
+        except (RedisError, OSError) as e:
+            logger.warning("WeChat rate limit not checked (Redis: %s)", e)
+            return True
+
     async def _converse(self, openid: str, text: str, meta: dict, on_new_message: OnNewMessage) -> str | None:
+        # a follower's pace and text are checked before anything is read from the store or the
+        # assistant: a polite answer costs no turn, and the pending choices stay as they were
+        if not await self._within_rate(openid):
+            self.counters["rate_limited"] += 1
+            return texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS]))
+        if len(clean_user_text(text, MAX_MESSAGE_CHARS + 1)) > MAX_MESSAGE_CHARS:
+            return texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS)
+        text = clean_user_text(text)
+        if not text:
+            return message("no_content", "zh")
         state = UserState.from_json(await self.store.get(f"user:{openid}"))
         if state.more and is_more(text):
             page, state.more = state.more[0], state.more[1:]
@@ -323,8 +417,8 @@ class WeChatInput(InputChannel):
             text = option.payload
         collector = WeChatCollector()
         try:
-            await on_new_message(UserMessage(text, collector, sender_id=openid, input_channel=self.name(),
-                                             metadata=meta))
+            await on_new_message(UserMessage(text, collector, sender_id=sender_id(openid),
+                                             input_channel=self.name(), metadata=meta))
         except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
             logger.exception("WeChat turn for %s failed", _anon(openid))
         rendered = render(collector.messages)
@@ -407,6 +501,16 @@ class WeChatInput(InputChannel):
                     return None
             else:  # the turn runs on another worker, or has just finished here
                 await asyncio.sleep(min(POLL, remaining))
+
+
+async def _read_body(request: Request) -> bytes | None:
+    """The request body, or None as soon as it passes :data:`MAX_BODY` (declared or streamed)."""
+    request.stream.request_max_size = MAX_BODY
+    try:
+        await request.receive_body()
+    except PayloadTooLarge:
+        return None
+    return request.body or b""
 
 
 def _args(request: Request) -> dict[str, str | None]:

@@ -10,7 +10,10 @@
 
 Every call runs on aiohttp (no blocking in the event loop) under a total timeout. Errors are logged
 and reported as ``False``, never raised into the request that triggered them; a token the platform
-calls invalid or expired (40001, 40014, 42001) is dropped and fetched once more.
+calls invalid or expired (40001, 40014, 42001) is dropped and fetched once more. The query strings
+carry the AppSecret and the access token, so a log line names the path only, and an aiohttp error's
+text (which can quote the whole URL, e.g. ``TooManyRedirects``) is logged with query strings cut
+off and the query values masked wherever else they appear.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 import uuid
+from urllib.parse import quote, quote_plus
 
 import aiohttp
 
@@ -34,6 +39,21 @@ TOKEN_MARGIN = 300
 TOKEN_ERRORS = {40001, 40014, 42001}
 TOKEN_KEY = "access_token"
 TOKEN_LOCK_KEY = "access_token:lock"
+
+
+#: A URL's query string inside an error's text: from "?" to the next space or quote (linear time).
+_QUERY = re.compile(r"\?[^\s'\"<>]*")
+
+
+def _masked(error: Exception, params: dict[str, str]) -> str:
+    """``error`` as text without query strings, and with every query value (raw or URL-encoded)
+    that still appears replaced by ``***``."""
+    text = _QUERY.sub("", f"{type(error).__name__}: {error}")
+    for value in params.values():
+        for form in {value, quote(value, safe=""), quote_plus(value)}:
+            if form:
+                text = text.replace(form, "***")
+    return text
 
 
 class CustomerServiceAPI:
@@ -79,7 +99,7 @@ class CustomerServiceAPI:
         except asyncio.TimeoutError:
             logger.error("WeChat API %s timed out after %ss", path, self.timeout.total)
         except (aiohttp.ClientError, OSError) as e:
-            logger.error("WeChat API %s unreachable: %s", path, e)
+            logger.error("WeChat API %s unreachable: %s", path, _masked(e, params))
         except ValueError as e:
             logger.error("WeChat API %s answered something that is not JSON: %s", path, e)
         return None

@@ -1,6 +1,6 @@
 """Turning the assistant's messages into the one text a WeChat passive reply can carry.
 
-Pure functions, no I/O: render the bot's messages (buttons become numbered options), cut the text
+Pure functions, no I/O: render the bot's messages (the last buttons become numbered options), cut the text
 into pages of at most 2048 bytes of UTF-8 on character boundaries (the platform's limit for a text
 reply), and read a user's answer as an option number or as a request for the next page ("更多").
 """
@@ -45,11 +45,21 @@ def reply_language(text: str) -> str:
 
 
 def render(messages: list[dict[str, Any]]) -> Rendered:
-    """One text from the bot's messages; every button numbered across the whole reply."""
+    """One text from the bot's messages; the buttons of the last message that has any are the
+    numbered options.
+
+    A reply such as "the answer, with related articles as buttons" + "the form's next question, with
+    its choices" must not let "2" press the answer's second button: only the last set of buttons is
+    what the user is being asked, so only it is numbered. Earlier buttons stay visible as plain
+    ``· title`` lines, which the user can still type.
+    """
     parts: list[str] = []
     options: list[Option] = []
     lang = reply_language(" ".join(m.get("text") or "" for m in messages))
-    for m in messages:
+    buttons_of = [[b for b in (m.get("buttons") or []) + (m.get("quick_replies") or []) if b.get("title")]
+                  for m in messages]
+    last = max((i for i, buttons in enumerate(buttons_of) if buttons), default=-1)
+    for i, m in enumerate(messages):
         block: list[str] = []
         if m.get("text"):
             block.append(m["text"].strip())
@@ -59,13 +69,12 @@ def render(messages: list[dict[str, Any]]) -> Rendered:
             block.append(str(m["attachment"]))
         if isinstance(m.get("custom"), dict) and isinstance(m["custom"].get("text"), str):
             block.append(m["custom"]["text"].strip())
-        buttons = [b for b in (m.get("buttons") or []) + (m.get("quick_replies") or []) if b.get("title")]
-        if buttons:
-            lines = []
-            for b in buttons:
-                options.append(Option(str(b["title"]), str(b.get("payload") or b["title"])))
-                lines.append(f"{len(options)}. {b['title']}")
+        if i == last:
+            options = [Option(str(b["title"]), str(b.get("payload") or b["title"])) for b in buttons_of[i]]
+            lines = [f"{n}. {o.title}" for n, o in enumerate(options, 1)]
             block.append(_OPTIONS_HEAD[lang] + "\n" + "\n".join(lines))
+        elif buttons_of[i]:
+            block.append("\n".join(f"· {b['title']}" for b in buttons_of[i]))
         if block:
             parts.append("\n".join(block))
     return Rendered("\n\n".join(p for p in parts if p), options, lang)

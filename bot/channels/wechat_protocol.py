@@ -2,6 +2,9 @@
 
 Thin wrappers over wechatpy (the maintained implementation) so the channel reads as the protocol:
 
+* ``timestamp`` must be within :data:`FRESHNESS_S` (5 minutes) of this server's clock, checked first,
+  before any work: a signature over ``[token, timestamp, nonce]`` never expires by itself, so without
+  this one logged push URL (plain mode signs no body) would be a permanent pass.
 * ``signature`` = SHA-1 of the sorted, concatenated ``[token, timestamp, nonce]`` (URL check and
   every push); in safe mode also ``msg_signature`` = SHA-1 of sorted ``[token, timestamp, nonce,
   Encrypt]``. Compared in constant time.
@@ -27,7 +30,11 @@ from wechatpy.utils import WeChatSigner
 
 SUCCESS = "success"
 MODES = ("plain", "compat", "safe")
-_MODE_ALIASES = {"": "plain", "plaintext": "plain", "明文": "plain", "compatible": "compat", "兼容": "compat",
+#: Without a setting the channel expects safe mode, the production one: plaintext must be asked for.
+DEFAULT_MODE = "safe"
+#: A push or URL check whose timestamp is further than this from now (either way) is refused.
+FRESHNESS_S = 300
+_MODE_ALIASES = {"": DEFAULT_MODE, "plaintext": "plain", "明文": "plain", "compatible": "compat", "兼容": "compat",
                  "aes": "safe", "secure": "safe", "安全": "safe"}
 
 
@@ -45,6 +52,18 @@ def normalize_mode(mode: str | None) -> str:
     if m not in MODES:
         raise ValueError(f"WeChat mode must be one of {MODES}, got {mode!r}")
     return m
+
+
+def check_fresh(timestamp: str | None, now: float | None = None) -> int:
+    """The push's timestamp as an int; :class:`Forbidden` when missing or more than 5 minutes off."""
+    try:
+        ts = int(timestamp or "")
+    except ValueError:
+        raise Forbidden("missing or malformed timestamp") from None
+    skew = (time.time() if now is None else now) - ts
+    if abs(skew) > FRESHNESS_S:
+        raise Forbidden(f"timestamp {skew:+.0f} s from now, outside the {FRESHNESS_S} s window")
+    return ts
 
 
 def sign(*parts: str) -> str:
@@ -72,11 +91,12 @@ class Incoming:
     message: BaseMessage
     encrypted: bool
     nonce: str
-    xml: str
+    xml: str  #: the message as read: the body, or in safe mode the decrypted XML
+    timestamp: int
 
 
 class Protocol:
-    def __init__(self, token: str, appid: str = "", aes_key: str = "", mode: str = "plain") -> None:
+    def __init__(self, token: str, appid: str = "", aes_key: str = "", mode: str = DEFAULT_MODE) -> None:
         self.token = token
         self.appid = appid
         self.mode = normalize_mode(mode)
@@ -88,22 +108,25 @@ class Protocol:
                 raise ValueError("safe and compatible modes need the AppID")
             self.crypto = WeChatCrypto(token, aes_key, appid)
 
-    def check(self, args: dict[str, str | None]) -> None:
-        """The URL signature every request carries; raises :class:`Forbidden`."""
+    def check(self, args: dict[str, str | None], now: float | None = None) -> int:
+        """The timestamp's age, then the URL signature every request carries; the timestamp, or
+        :class:`Forbidden`."""
+        ts = check_fresh(args.get("timestamp"), now)
         if not signature_ok(args.get("signature"), self.token, args.get("timestamp"), args.get("nonce")):
             raise Forbidden("bad or missing signature")
+        return ts
 
-    def verify_url(self, args: dict[str, str | None]) -> str:
+    def verify_url(self, args: dict[str, str | None], now: float | None = None) -> str:
         """GET check when the URL is saved in the admin console: the echostr back, unchanged."""
-        self.check(args)
+        self.check(args, now)
         echostr = args.get("echostr")
         if echostr is None:
             raise Malformed("no echostr")
         return echostr
 
-    def receive(self, args: dict[str, str | None], body: bytes) -> Incoming:
+    def receive(self, args: dict[str, str | None], body: bytes, now: float | None = None) -> Incoming:
         """Check, decrypt (safe/compatible mode) and parse one push."""
-        self.check(args)
+        timestamp = self.check(args, now)
         nonce = args.get("nonce") or ""
         encrypted = (args.get("encrypt_type") or "raw").lower() == "aes"
         if encrypted:
@@ -125,7 +148,7 @@ class Protocol:
             raise Malformed("empty body")
         if not message.source or not message.target:
             raise Malformed("no FromUserName or ToUserName")
-        return Incoming(message, encrypted, nonce, xml)
+        return Incoming(message, encrypted, nonce, xml, timestamp)
 
     def _decrypt(self, args: dict[str, str | None], body: bytes) -> str:
         import xmltodict

@@ -12,6 +12,7 @@ import base64
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,9 +37,18 @@ def loop_thread() -> Iterator[LoopThread]:
 
 
 @pytest.fixture(scope="session")
-def assistant(loop_thread: LoopThread, tmp_path_factory: pytest.TempPathFactory, _kb_database: None) -> Iterator[Any]:
-    """The trained assistant with its action server, loaded once per run and warmed up."""
+def tracker_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite file of the assistant's tracker store (Rasa's ``SQLTrackerStore``, as deployed)."""
+    return tmp_path_factory.mktemp("wechat-trackers") / "tracker.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def assistant(loop_thread: LoopThread, tmp_path_factory: pytest.TempPathFactory, tracker_path: Path,
+              _kb_database: None) -> Iterator[Any]:
+    """The trained assistant with its action server and an SQL tracker store, loaded once per run
+    and warmed up."""
     from rasa.core.agent import Agent
+    from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
     from bot.model import ensure_model
@@ -47,7 +57,8 @@ def assistant(loop_thread: LoopThread, tmp_path_factory: pytest.TempPathFactory,
     actions = ActionServer(tmp_path_factory.mktemp("wechat-logs"))
     try:
         actions.wait()
-        agent = Agent.load(model, action_endpoint=EndpointConfig(actions.url))
+        agent = Agent.load(model, action_endpoint=EndpointConfig(actions.url),
+                           tracker_store=SQLTrackerStore(dialect="sqlite", db=str(tracker_path)))
         for text in ("你好", "绿卡有什么用？", "What does the green card give me?"):
             loop_thread.run(agent.handle_text(text, sender_id=f"warm-up-{uuid.uuid4().hex}"), timeout=300)
         yield agent
@@ -74,17 +85,24 @@ def redis_url() -> str:
 
 
 @pytest.fixture
-def make_server(loop_thread: LoopThread, fake_api: FakeWeChatAPI) -> Iterator[Callable[..., ChannelServer]]:
+def make_server(loop_thread: LoopThread, fake_api: FakeWeChatAPI, tracker_path: Path,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., ChannelServer]]:
     """Start a channel "worker" for an agent; several calls with one ``key_prefix`` share state."""
     servers: list[ChannelServer] = []
     from bot.channels.wechat import WeChatInput
 
+    # an unfollow deletes the conversation through bot.privacy, from the tracker store Rasa is
+    # configured with (endpoints.yml + TRACKER_SQLITE_PATH): the test assistant's, not var/
+    monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tracker_path))
+    monkeypatch.delenv("ENDPOINTS", raising=False)
+
     def make(agent: Any, *, mode: str = "plain", redis_url: str | None = None, reply_window: float = 4.5,
-             key_prefix: str | None = None, http_timeout: float = 5.0, api_base: str | None = None) -> ChannelServer:
+             key_prefix: str | None = None, http_timeout: float = 5.0, api_base: str | None = None,
+             **settings: Any) -> ChannelServer:
         channel = WeChatInput(token=TOKEN, appid=APPID, appsecret=SECRET, aes_key=AES_KEY, mode=mode,
                               redis_url=redis_url, api_base=api_base or fake_api.base, reply_window=reply_window,
                               http_timeout=http_timeout,
-                              key_prefix=key_prefix or f"wechat-test:{uuid.uuid4().hex}:")
+                              key_prefix=key_prefix or f"wechat-test:{uuid.uuid4().hex}:", **settings)
         server = ChannelServer(loop_thread, channel, agent)
         servers.append(server)
         return server

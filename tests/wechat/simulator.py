@@ -133,8 +133,9 @@ class WeChatPlatform:
 
     # ------------------------------------------------------------ URL check
 
-    def verify(self, echostr: str = "shr5ch", signature: str | None = None, url: int = 0) -> requests.Response:
-        ts, nonce = str(int(time.time())), _nonce()
+    def verify(self, echostr: str = "shr5ch", signature: str | None = None, url: int = 0,
+               timestamp: int | None = None) -> requests.Response:
+        ts, nonce = str(int(time.time()) if timestamp is None else timestamp), _nonce()
         params = {"timestamp": ts, "nonce": nonce, "echostr": echostr,
                   "signature": signature if signature is not None else sha1_signature(self.token, ts, nonce)}
         return self.http.get(self.urls[url], params=params, timeout=self.timeout)
@@ -152,14 +153,17 @@ class WeChatPlatform:
             f["MsgId"] = self.new_msg_id()
         return f
 
-    def request(self, fields: dict[str, object], *, forge: str | None = None) -> tuple[dict[str, str], bytes]:
+    def request(self, fields: dict[str, object], *, forge: str | None = None, timestamp: int | None = None,
+                nonce: str | None = None) -> tuple[dict[str, str], bytes]:
         """Query and body of one try, signed (and encrypted) as the platform does.
 
         ``forge``: ``signature`` (wrong URL signature), ``no_signature``, ``msg_signature`` (wrong body
         signature), ``appid`` (encrypted for another account), ``plain`` (plaintext in safe mode).
+        ``timestamp`` and ``nonce`` replace the current time and a fresh nonce (a replayed signature).
         """
         xml = message_xml(fields)
-        ts, nonce = str(int(time.time())), _nonce()
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        nonce = _nonce() if nonce is None else nonce
         params = {"signature": sha1_signature(self.token, ts, nonce), "timestamp": ts, "nonce": nonce,
                   "openid": str(fields["FromUserName"])}
         if forge == "signature":

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import requests
 
-from bot.channels.wechat import WeChatInput
+from bot.channels.wechat import WeChatInput, sender_id
 from policy_kb.messages import message
 from policy_kb.source import load_source
 from tests.wechat.conftest import new_openid, platform_for
@@ -32,7 +32,7 @@ HINT = "（回复“更多”查看后续内容）"
 def user_turns(loop: LoopThread, agent: Any, openid: str) -> list:
     from rasa.shared.core.events import UserUttered
 
-    tracker = loop.run(agent.tracker_store.retrieve(openid))
+    tracker = loop.run(agent.tracker_store.retrieve(sender_id(openid)))
     return [e for e in tracker.events if isinstance(e, UserUttered)] if tracker else []
 
 
@@ -94,7 +94,7 @@ def test_forged_pushes_get_403_and_no_turn(make_server: Callable[..., ChannelSer
 
 
 def test_unconfigured_channel_answers_503_and_rasa_keeps_running(loop_thread: LoopThread) -> None:
-    server = ChannelServer(loop_thread, WeChatInput(token=""), ScriptedAgent(echo))
+    server = ChannelServer(loop_thread, WeChatInput(token="", mode="plain"), ScriptedAgent(echo))
     try:
         assert requests.get(server.url, timeout=5).status_code == 503
         assert requests.post(server.url, data=b"<xml/>", timeout=5).status_code == 503
@@ -148,7 +148,7 @@ def test_numbered_buttons_are_answered_with_a_number(make_server: Callable[..., 
 
     years = platform.text(openid, "１")  # full-width digits count too
     assert "多少年" in years.reply and "回复数字选择" not in years.reply
-    tracker = loop_thread.run(gated.agent.tracker_store.retrieve(openid))
+    tracker = loop_thread.run(gated.agent.tracker_store.retrieve(sender_id(openid)))
     assert tracker.get_slot("degree") == "doctorate"
 
     platform.text(openid, "6")  # no options pending now: the number is the user's answer

@@ -73,18 +73,18 @@ def test_long_text_pages_join_back_without_their_hints() -> None:
         assert "".join(body.split()) == "".join(text.split())
 
 
-def test_render_joins_messages_and_numbers_buttons_across_them() -> None:
+def test_render_numbers_only_the_last_buttons_and_lists_the_earlier_ones() -> None:
     messages = [
         {"text": "第一段\n\n第二段"},
         {"text": "您想了解哪一条？", "buttons": [{"title": "第六条", "payload": "/a"}, {"title": "第九条", "payload": "/b"}]},
-        {"text": "或者", "buttons": [{"title": "转人工", "payload": "/handoff"}]},
+        {"text": "您的最高学位是？", "buttons": [{"title": "博士", "payload": "/d"}, {"title": "硕士", "payload": "/m"}]},
         {"image": "https://example.org/x.png"},
     ]
     r = render(messages)
     assert r.lang == "zh"
-    assert r.options == [Option("第六条", "/a"), Option("第九条", "/b"), Option("转人工", "/handoff")]
-    assert r.text == ("第一段\n\n第二段\n\n您想了解哪一条？\n回复数字选择：\n1. 第六条\n2. 第九条\n\n"
-                      "或者\n回复数字选择：\n3. 转人工\n\nhttps://example.org/x.png")
+    assert r.options == [Option("博士", "/d"), Option("硕士", "/m")]  # "2" is 硕士, never 第九条
+    assert r.text == ("第一段\n\n第二段\n\n您想了解哪一条？\n· 第六条\n· 第九条\n\n"
+                      "您的最高学位是？\n回复数字选择：\n1. 博士\n2. 硕士\n\nhttps://example.org/x.png")
 
 
 def test_render_in_english_for_an_english_answer() -> None:

@@ -12,7 +12,16 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from bot.channels.wechat_protocol import Forbidden, Malformed, Protocol, cdata_safe, normalize_mode, sign, signature_ok
+from bot.channels.wechat_protocol import (
+    Forbidden,
+    Malformed,
+    Protocol,
+    cdata_safe,
+    check_fresh,
+    normalize_mode,
+    sign,
+    signature_ok,
+)
 from tests.wechat.simulator import PlatformCrypto, WeChatPlatform, message_xml, sha1_signature
 
 PUB_TOKEN = "spamtest"
@@ -76,8 +85,8 @@ def test_channel_reads_the_published_encrypted_push() -> None:
     args = {"signature": PUB_SIGNATURE, "timestamp": PUB_TIMESTAMP, "nonce": PUB_NONCE, "encrypt_type": "aes",
             "msg_signature": PUB_MSG_SIGNATURE, "openid": "oyORnuP8q7ou2gfYjqLzSIWZf0rs"}
     body = f"<xml><ToUserName><![CDATA[gh_10f6c3c3ac5a]]></ToUserName><Encrypt><![CDATA[{PUB_ENCRYPT}]]></Encrypt></xml>"
-    incoming = protocol.receive(args, body.encode())
-    assert incoming.encrypted
+    incoming = protocol.receive(args, body.encode(), now=int(PUB_TIMESTAMP) + 1)
+    assert incoming.encrypted and incoming.timestamp == int(PUB_TIMESTAMP)
     msg = incoming.message
     assert (msg.type, msg.content, msg.source, msg.target, msg.id) == (
         "text", "abcdteT", "oyORnuP8q7ou2gfYjqLzSIWZf0rs", "gh_10f6c3c3ac5a", 6054768590064713728)
@@ -136,7 +145,7 @@ def test_tampered_ciphertext_is_forbidden() -> None:
 
 
 def test_signed_garbage_is_malformed_not_a_crash() -> None:
-    protocol = Protocol(PUB_TOKEN)
+    protocol = Protocol(PUB_TOKEN, mode="plain")
     params, _ = _platform("plain").request({"ToUserName": "gh", "FromUserName": "o", "CreateTime": 1, "MsgType": "text"})
     for body in (b"", b"not xml", b"<xml><MsgType>", b"\xff\xfe"):
         with pytest.raises(Malformed):
@@ -144,15 +153,34 @@ def test_signed_garbage_is_malformed_not_a_crash() -> None:
 
 
 def test_url_check_echoes_echostr() -> None:
-    protocol = Protocol(PUB_TOKEN)
+    protocol = Protocol(PUB_TOKEN, mode="plain")
     args = {"signature": PUB_SIGNATURE, "timestamp": PUB_TIMESTAMP, "nonce": PUB_NONCE, "echostr": "shr5ch"}
-    assert protocol.verify_url(args) == "shr5ch"
+    assert protocol.verify_url(args, now=int(PUB_TIMESTAMP)) == "shr5ch"
     with pytest.raises(Forbidden):
-        protocol.verify_url({**args, "signature": "0" * 40})
+        protocol.verify_url({**args, "signature": "0" * 40}, now=int(PUB_TIMESTAMP))
+
+
+@pytest.mark.parametrize("skew, fresh", [(0, True), (-300, True), (300, True), (-301, False), (301, False),
+                                         (-10**9, False)])
+def test_a_signature_is_good_for_five_minutes_either_way(skew: int, fresh: bool) -> None:
+    protocol = Protocol(PUB_TOKEN, mode="plain")
+    args = {"signature": PUB_SIGNATURE, "timestamp": PUB_TIMESTAMP, "nonce": PUB_NONCE, "echostr": "e"}
+    now = int(PUB_TIMESTAMP) - skew
+    if fresh:
+        assert protocol.verify_url(args, now=now) == "e"
+    else:
+        with pytest.raises(Forbidden, match="window"):
+            protocol.verify_url(args, now=now)
+
+
+@pytest.mark.parametrize("timestamp", [None, "", "abc", "1e9", "9" * 5000])
+def test_a_missing_or_malformed_timestamp_is_forbidden(timestamp: str | None) -> None:
+    with pytest.raises(Forbidden, match="timestamp"):
+        check_fresh(timestamp)
 
 
 def test_plain_reply_is_the_platform_text_xml() -> None:
-    protocol = Protocol(PUB_TOKEN)
+    protocol = Protocol(PUB_TOKEN, mode="plain")
     platform = _platform("plain")
     fields = platform.fields("oUser", "text", Content="hi")
     reply = protocol.reply(_receive(protocol, platform, fields), "你好", now=1700000000)
@@ -166,8 +194,10 @@ def test_cdata_safe_keeps_text_and_drops_invalid_xml_characters() -> None:
 
 
 def test_modes_and_configuration_errors() -> None:
-    assert [normalize_mode(m) for m in ("", "plain", "明文", "compat", "兼容", "safe", "AES", "安全")] == [
-        "plain", "plain", "plain", "compat", "compat", "safe", "safe", "safe"]
+    assert [normalize_mode(m) for m in ("", None, "plain", "明文", "compat", "兼容", "safe", "AES", "安全")] == [
+        "safe", "safe", "plain", "plain", "compat", "compat", "safe", "safe", "safe"]  # safe unless told
+    with pytest.raises(ValueError, match="EncodingAESKey"):
+        Protocol("t", PUB_APPID)  # the default mode needs the key: plaintext is never a silent fallback
     with pytest.raises(ValueError):
         normalize_mode("encrypted")
     with pytest.raises(ValueError):
