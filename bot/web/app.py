@@ -1,17 +1,24 @@
 """The web front as one small aiohttp application.
 
 * ``GET /`` the chat page; ``GET /static/<file>`` its script and style (self-hosted, no CDN);
-* ``POST /api/chat`` ``{"sender", "message"}``: a same-origin proxy to Rasa's REST channel, answering
-  with Rasa's own list of ``{"recipient_id", "text", "buttons"}``, or a JSON error
-  ``{"error", "message": {"zh", "en"}}``: 400 for a bad request, 502 when Rasa cannot be reached or
-  fails, 504 when it does not answer in time;
+* ``POST /api/chat`` ``{"message"}``: a same-origin proxy to Rasa's REST channel, answering with Rasa's
+  list of ``{"text", "buttons"}``, or a JSON error ``{"error", "message": {"zh", "en"}}``: 400 for a bad
+  request, 413 for a body over 16 KiB, 415 for a compressed one, 429 past the rate limit, 502 when Rasa
+  cannot be reached or fails, 504 when it does not answer in time. The conversation is the server's:
+  the signed cookie of :mod:`bot.web.session` names it, Rasa sees it as ``web:<id>``; a ``sender`` in
+  the body is ignored. Each conversation may send ``rate_limit`` messages a minute, each client address
+  start ``new_conversation_limit`` conversations a minute (counted in Redis with ``REDIS_URL``);
 * ``GET /staff``, ``GET /api/staff/check``, ``GET /api/staff/search?q=&lang=&top=``,
   ``GET /api/staff/article/<1..25|closing>``: the staff FAQ page and its API. They do not exist (404)
-  unless a staff token is configured (``STAFF_TOKEN``); the API then needs
+  unless a staff token of at least 24 characters is configured (``STAFF_TOKEN``); the API then needs
   ``Authorization: Bearer <token>`` (401 otherwise). The page itself holds only a sign-in form: it keeps
   the token in ``sessionStorage`` and sends it with each API call. The search is ``python -m bot faq``'s:
   ``default_searcher().search(q, lang, top)`` shaped by :func:`bot.cli.faq.response_json`;
 * ``GET /health``: 200 when the web process is up (it does not wait for Rasa).
+
+Every request is checked before its body is read: a ``Content-Encoding`` is refused (aiohttp 3.9 would
+inflate the body before ``client_max_size`` applies, so the parser's decompression is off as well), and
+an ``Authorization`` or ``Cookie`` that is not printable ASCII gets a 400. Message text is never logged.
 """
 
 from __future__ import annotations
@@ -21,7 +28,6 @@ import functools
 import hmac
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,24 +35,30 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bot.cli.faq import response_json
+from bot.ratelimit import RateLimiter
+from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
+from bot.web.texts import both
 
 log = logging.getLogger("bot.web")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_CHAT_TIMEOUT = 30.0
-#: Longest chat message passed on to the assistant (the page's input has the same ``maxlength``).
-MAX_MESSAGE_CHARS = 1000
 #: Longest staff query: the search's own limit (``policy_kb.search.MAX_QUERY_CHARS``, checked by a test).
 MAX_QUERY_CHARS = 500
 MAX_TOP = 25
 DEFAULT_TOP = 5
 #: Request bodies larger than this are refused (413) before they are read.
 MAX_BODY_BYTES = 16 * 1024
-#: The page's conversation id: a UUID, or the fallback's hex; nothing that could confuse a log or a store.
-SENDER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+#: Shorter staff tokens leave the staff pages off: a token is all that guards them.
+MIN_STAFF_TOKEN_CHARS = 24
+#: Default limits: messages a minute per conversation, new conversations a minute per client address.
+DEFAULT_RATE_LIMIT = 20
+DEFAULT_NEW_CONVERSATION_LIMIT = 30
+RATE_WINDOW_S = 60
 
 #: The files under ``/static/``; staff files only when the staff pages are on.
 CHAT_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
@@ -55,26 +67,8 @@ STAFF_FILES = {"staff.js": "text/javascript"}
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
-ERRORS: dict[str, dict[str, str]] = {
-    "bad_request": {"zh": "请求格式不正确。", "en": "The request is not valid."},
-    "bad_sender": {"zh": "会话编号无效，请刷新页面。", "en": "The conversation id is not valid. Please reload the page."},
-    "empty_message": {"zh": "消息不能为空。", "en": "The message is empty."},
-    "message_too_long": {"zh": f"消息太长了，最多{MAX_MESSAGE_CHARS}个字符。",
-                         "en": f"The message is too long: at most {MAX_MESSAGE_CHARS} characters."},
-    "rasa_unreachable": {"zh": "暂时无法连接到助手，请稍后再试。",
-                         "en": "The assistant cannot be reached right now. Please try again shortly."},
-    "rasa_timeout": {"zh": "助手响应超时，请稍后再试。", "en": "The assistant took too long to answer. Please try again."},
-    "rasa_error": {"zh": "助手出错了，请稍后再试。", "en": "The assistant ran into a problem. Please try again shortly."},
-    "unauthorized": {"zh": "需要有效的工作人员令牌。", "en": "A valid staff token is required."},
-    "empty_query": {"zh": "请输入要搜索的问题。", "en": "Please enter a question to search for."},
-    "query_too_long": {"zh": f"问题太长了，最多{MAX_QUERY_CHARS}个字符。",
-                       "en": f"The question is too long: at most {MAX_QUERY_CHARS} characters."},
-    "bad_lang": {"zh": "语言参数只能是 zh 或 en。", "en": "lang must be zh or en."},
-    "bad_top": {"zh": f"结果数量必须是1到{MAX_TOP}之间的整数。", "en": f"top must be a whole number from 1 to {MAX_TOP}."},
-    "no_article": {"zh": "没有这一条。条款编号为1到25，或 closing（港澳台人才条款）。",
-                   "en": "No such article: use 1 to 25, or closing for the Hong Kong/Macao/Taiwan clause."},
-    "kb_unavailable": {"zh": "知识库暂时不可用，请查看服务器日志。", "en": "The knowledge base is not available; see the server log."},
-}
+#: Values for the texts' placeholders.
+_LIMITS = {"message_too_long": MAX_MESSAGE_CHARS, "query_too_long": MAX_QUERY_CHARS, "bad_top": MAX_TOP}
 
 
 @dataclass(frozen=True)
@@ -82,6 +76,11 @@ class Config:
     rasa_url: str
     staff_token: str | None
     chat_timeout: float
+    sessions: SessionIds
+    #: per conversation id
+    messages: RateLimiter
+    #: per (hashed) client address, counted only when a request comes without a valid cookie
+    new_conversations: RateLimiter
 
     @property
     def webhook(self) -> str:
@@ -94,9 +93,11 @@ CLIENT = web.AppKey("client", aiohttp.ClientSession)
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
 
 
-def error(status: int, code: str, **headers: str) -> web.Response:
-    return web.json_response({"error": code, "message": ERRORS[code]}, status=status, dumps=_dumps,
-                             headers=headers or None)
+def error(status: int, code: str, headers: dict[str, str] | None = None, **values: Any) -> web.Response:
+    if code in _LIMITS:
+        values.setdefault("max", _LIMITS[code])
+    return web.json_response({"error": code, "message": both(code, **values)}, status=status, dumps=_dumps,
+                             headers=headers)
 
 
 # --- pages and static files ------------------------------------------------------------------------
@@ -124,25 +125,45 @@ async def health(request: web.Request) -> web.Response:
 
 # --- chat proxy ----------------------------------------------------------------------------------------
 
+def _rate_limited() -> web.Response:
+    return error(429, "rate_limited", {"Retry-After": str(RATE_WINDOW_S)}, seconds=RATE_WINDOW_S)
+
+
 async def chat(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    conversation_id = config.sessions.verify(request.cookies.get(COOKIE_NAME))
+    cookie = None
+    if conversation_id is None:  # no cookie, or one this server did not sign: a conversation of its own
+        if not config.new_conversations.allow(config.sessions.pseudonym(request.remote or "")):
+            return _rate_limited()
+        conversation_id, cookie = config.sessions.issue()
+    response = await _chat_turn(request, config, conversation_id)
+    if cookie is not None:
+        secure = request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
+        response.set_cookie(COOKIE_NAME, cookie, max_age=COOKIE_MAX_AGE_S, path="/", httponly=True,
+                            samesite="Strict", secure=secure)
+    return response
+
+
+async def _chat_turn(request: web.Request, config: Config, conversation_id: str) -> web.Response:
+    if not config.messages.allow(conversation_id):
+        return _rate_limited()
     try:
         body = await request.json()
     except ValueError:  # not JSON, or not UTF-8
         return error(400, "bad_request")
     if not isinstance(body, dict) or not isinstance(body.get("message"), str):
         return error(400, "bad_request")
-    sender, message = body.get("sender"), body["message"]
-    if not isinstance(sender, str) or not SENDER_RE.match(sender):
-        return error(400, "bad_sender")
-    if not message.strip():
-        return error(400, "empty_message")
-    if len(message) > MAX_MESSAGE_CHARS:
+    if len(body["message"]) > MAX_MESSAGE_CHARS:
         return error(400, "message_too_long")
-    config = request.app[CONFIG]
+    message = clean_user_text(body["message"])
+    if not message:
+        return error(400, "empty_message")
     try:
-        async with request.app[CLIENT].post(config.webhook, json={"sender": sender, "message": message}) as r:
+        turn = {"sender": SENDER_PREFIX + conversation_id, "message": message}
+        async with request.app[CLIENT].post(config.webhook, json=turn) as r:
             if r.status != 200:
-                log.warning("Rasa answered %s: %s", r.status, (await r.text())[:300])
+                log.warning("Rasa answered HTTP %s", r.status)  # its body may quote the message: not logged
                 return error(502, "rasa_error")
             replies = await r.json(content_type=None)
     except asyncio.TimeoutError:
@@ -156,7 +177,9 @@ async def chat(request: web.Request) -> web.Response:
         return error(502, "rasa_error")
     if not isinstance(replies, list):
         return error(502, "rasa_error")
-    return web.json_response(replies, dumps=_dumps, headers={"Cache-Control": "no-store"})
+    # the page needs no recipient id: the conversation's id stays in its cookie
+    shown = [{k: v for k, v in m.items() if k != "recipient_id"} for m in replies if isinstance(m, dict)]
+    return web.json_response(shown, dumps=_dumps, headers={"Cache-Control": "no-store"})
 
 
 # --- staff pages -------------------------------------------------------------------------------------
@@ -209,7 +232,7 @@ def staff_only(handler: Handler) -> Handler:
             raise web.HTTPNotFound()
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected.encode()):
-            return error(401, "unauthorized", **{"WWW-Authenticate": 'Bearer realm="staff"'})
+            return error(401, "unauthorized", {"WWW-Authenticate": 'Bearer realm="staff"'})
         return await handler(request)
 
     return wrapped
@@ -288,6 +311,27 @@ def article_json(kb: Any, ref: int | None) -> dict[str, Any]:
 
 # --- the application ---------------------------------------------------------------------------------
 
+#: Headers the front reads whose value must be printable ASCII (aiohttp decodes other bytes leniently).
+_ASCII_HEADERS = ("Authorization", "Cookie")
+
+
+@web.middleware
+async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """What every request must pass before its body is read, and JSON for aiohttp's own refusals."""
+    if hdrs.CONTENT_ENCODING in request.headers:
+        return error(415, "compressed_body")
+    for name in _ASCII_HEADERS:
+        value = request.headers.get(name, "")
+        if not (value.isascii() and value.isprintable()):
+            return error(400, "bad_header")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return error(413, "body_too_large")
+    try:
+        return await handler(request)
+    except web.HTTPRequestEntityTooLarge:
+        return error(413, "body_too_large")
+
+
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -313,10 +357,29 @@ async def _kb(app: web.Application) -> AsyncIterator[None]:
     kb.close()
 
 
-def create_app(rasa_url: str, staff_token: str | None = None,
-               chat_timeout: float = DEFAULT_CHAT_TIMEOUT) -> web.Application:
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
-    app[CONFIG] = Config(rasa_url=rasa_url, staff_token=staff_token or None, chat_timeout=chat_timeout)
+def staff_token_or_none(token: str | None) -> str | None:
+    """The staff token if it is long enough to guard the staff pages; None (pages off, a warning) if not."""
+    if not token:
+        return None
+    if len(token) < MIN_STAFF_TOKEN_CHARS or not (token.isascii() and token.isprintable()) or " " in token:
+        log.warning("STAFF_TOKEN is shorter than %d characters or not printable ASCII without spaces: "
+                    "the staff pages stay off", MIN_STAFF_TOKEN_CHARS)
+        return None
+    return token
+
+
+def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = None,
+               chat_timeout: float = DEFAULT_CHAT_TIMEOUT, rate_limit: int = DEFAULT_RATE_LIMIT,
+               new_conversation_limit: int = DEFAULT_NEW_CONVERSATION_LIMIT,
+               redis_url: str | None = None) -> web.Application:
+    # auto_decompress off: a compressed body is refused by _guard and is never inflated, not even by the parser
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_guard],
+                          handler_args={"auto_decompress": False})
+    app[CONFIG] = Config(
+        rasa_url=rasa_url, staff_token=staff_token_or_none(staff_token), chat_timeout=chat_timeout,
+        sessions=SessionIds(session_secret),
+        messages=RateLimiter(rate_limit, RATE_WINDOW_S, redis_url, prefix="web:messages"),
+        new_conversations=RateLimiter(new_conversation_limit, RATE_WINDOW_S, redis_url, prefix="web:new"))
     app.cleanup_ctx.extend([_client, _kb])
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/", index)

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.web.session import COOKIE_NAME
 from tests.conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -34,7 +35,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 RESULTS = ROOT / "test-results"
 SCREENSHOTS = RESULTS / "screenshots"
 LOGS = RESULTS / "logs"
-STAFF_TOKEN = f"staff-{secrets.token_urlsafe(16)}"
+STAFF_TOKEN = f"staff-{secrets.token_urlsafe(24)}"
+#: Signs the test web processes' conversation cookies (so tests never write var/web_session.key).
+SESSION_SECRET = secrets.token_urlsafe(48)
 #: How long a browser test waits for the assistant (the first turn after start-up warms the models).
 REPLY_TIMEOUT_MS = 60_000
 
@@ -64,20 +67,43 @@ def build_kb() -> None:
     open_kb()
 
 
+@dataclass
+class WebProcess:
+    url: str
+    proc: subprocess.Popen
+    log: Path
+
+    def peak_rss_kib(self) -> int:
+        """The process's peak resident memory so far (``VmHWM``), in KiB."""
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+        raise RuntimeError("no VmHWM in /proc status")
+
+
 @contextlib.contextmanager
-def web_process(rasa_url: str, staff_token: str | None = None, *extra: str, name: str = "web") -> Iterator[str]:
-    """``python -m bot.web`` on a free port, as the runner starts it; yields its base URL."""
+def web_process(rasa_url: str, staff_token: str | None = None, *extra: str, name: str = "web",
+                env: dict[str, str | None] | None = None) -> Iterator[WebProcess]:
+    """``python -m bot.web`` on a free port, as the runner starts it. ``env`` overrides the environment
+    (None removes a variable); by default the cookies are signed with :data:`SESSION_SECRET`."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "STAFF_TOKEN"}
+    merged = {k: v for k, v in os.environ.items() if k not in ("STAFF_TOKEN", "REDIS_URL")}
+    merged["WEB_SESSION_SECRET"] = SESSION_SECRET
     if staff_token:
-        env["STAFF_TOKEN"] = staff_token
+        merged["STAFF_TOKEN"] = staff_token
+    for k, v in (env or {}).items():
+        if v is None:
+            merged.pop(k, None)
+        else:
+            merged[k] = v
     LOGS.mkdir(parents=True, exist_ok=True)
-    with open(LOGS / f"{name}-{port}.log", "wb") as log:
+    log_path = LOGS / f"{name}-{port}.log"
+    with open(log_path, "wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "bot.web", "--port", str(port), "--rasa-url", rasa_url, *extra],
-                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+                                cwd=ROOT, env=merged, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_http(f"http://127.0.0.1:{port}/health", proc, timeout=60)
-            yield f"http://127.0.0.1:{port}"
+            yield WebProcess(f"http://127.0.0.1:{port}", proc, log_path)
         finally:
             proc.terminate()
             try:
@@ -97,6 +123,13 @@ class HttpResult:
         return json.loads(self.body)
 
 
+    @property
+    def session_cookie(self) -> str | None:
+        """The ``name=value`` of the conversation cookie this response sets, if it sets one."""
+        raw = self.headers.get("Set-Cookie", "")
+        return raw.split(";", 1)[0] if raw.startswith(f"{COOKIE_NAME}=") else None
+
+
 def http(method: str, url: str, body: bytes | dict | None = None, headers: dict[str, str] | None = None,
          timeout: float = 60) -> HttpResult:
     data = json.dumps(body).encode() if isinstance(body, dict) else body
@@ -108,6 +141,13 @@ def http(method: str, url: str, body: bytes | dict | None = None, headers: dict[
             return HttpResult(r.status, dict(r.headers), r.read())
     except urllib.error.HTTPError as e:
         return HttpResult(e.code, dict(e.headers), e.read())
+
+
+def chat(base: str, body: dict | bytes, cookie: str | None = None, **headers: str) -> HttpResult:
+    """``POST /api/chat``, with the conversation cookie ``cookie`` (``name=value``) if given."""
+    if cookie:
+        headers["Cookie"] = cookie
+    return http("POST", f"{base}/api/chat", body, headers=headers)
 
 
 # --- a stub Rasa REST channel, for the proxy's plain HTTP tests ----------------------------------------
@@ -172,16 +212,17 @@ def dead_rasa_url() -> str:
 @pytest.fixture(scope="module")
 def web_without_staff(dead_rasa_url: str) -> Iterator[str]:
     """A web process with no STAFF_TOKEN whose Rasa cannot be reached."""
-    with web_process(dead_rasa_url, None, name="web-nostaff") as url:
-        yield url
+    with web_process(dead_rasa_url, None, name="web-nostaff") as web:
+        yield web.url
 
 
 @pytest.fixture(scope="module")
 def web_with_staff(stub_rasa: StubRasa) -> Iterator[str]:
     """A web process with STAFF_TOKEN, a 1-second chat timeout, talking to the stub Rasa."""
     build_kb()
-    with web_process(stub_rasa.url, STAFF_TOKEN, "--timeout", "1", name="web-staff") as url:
-        yield url
+    with web_process(stub_rasa.url, STAFF_TOKEN, "--timeout", "1", name="web-staff",
+                     env={"WEB_RATE_LIMIT": "1000"}) as web:
+        yield web.url
 
 
 # --- the whole stack and the browser -------------------------------------------------------------------
@@ -198,9 +239,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     from bot.runner import Services, running
 
     build_kb()
-    saved = {k: os.environ.get(k) for k in ("STAFF_TOKEN", "TRACKER_SQLITE_PATH", "APPOINTMENTS_DATABASE_URL")}
+    saved = {k: os.environ.get(k) for k in ("STAFF_TOKEN", "TRACKER_SQLITE_PATH", "APPOINTMENTS_DATABASE_URL",
+                                            "WEB_SESSION_SECRET")}
     state = tmp_path_factory.mktemp("web-stack")
     os.environ["STAFF_TOKEN"] = STAFF_TOKEN
+    os.environ["WEB_SESSION_SECRET"] = SESSION_SECRET
     os.environ["TRACKER_SQLITE_PATH"] = str(state / "tracker.sqlite3")
     os.environ["APPOINTMENTS_DATABASE_URL"] = f"sqlite:///{state / 'appointments.sqlite3'}"
     services = Services(rasa_port=free_port(), action_port=free_port(), web_port=free_port(), log_dir=LOGS)

@@ -7,20 +7,18 @@ the chat proxy against a stub Rasa (replies, failures, timeouts) and against a p
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import quote
 
 import pytest
 
-from bot.web.app import MAX_MESSAGE_CHARS, MAX_QUERY_CHARS
+from bot.user_text import MAX_MESSAGE_CHARS
+from bot.web.app import MAX_QUERY_CHARS
 from tests.conftest import run_cli
-from tests.web.conftest import STAFF_TOKEN, StubRasa, http
+from tests.web.conftest import STAFF_TOKEN, StubRasa, chat, http
 
-GOOD_SENDER = "3f1c2b9a-6d7e-4f10-9a2b-0c1d2e3f4a5b"
 AUTH = {"Authorization": f"Bearer {STAFF_TOKEN}"}
-
-
-def chat(base: str, body: dict | bytes, **headers: str):
-    return http("POST", f"{base}/api/chat", body, headers=headers)
+WEB_SENDER_RE = re.compile(r"^web:[A-Za-z0-9_-]{32}$")
 
 
 # --- pages -------------------------------------------------------------------------------------------
@@ -129,22 +127,35 @@ def test_staff_query_limit_is_the_search_limit() -> None:
 # --- the chat proxy --------------------------------------------------------------------------------
 
 def test_chat_proxy_passes_messages_and_replies_through(web_with_staff: str, stub_rasa: StubRasa) -> None:
-    r = chat(web_with_staff, {"sender": GOOD_SENDER, "message": "你好 <b>hi</b>"})
+    r = chat(web_with_staff, {"message": "你好 <b>hi</b>"})
     assert r.status == 200
-    assert r.json() == [{"recipient_id": GOOD_SENDER, "text": "echo: 你好 <b>hi</b>"},
-                        {"recipient_id": GOOD_SENDER, "text": "pick one", "buttons": [{"title": "A", "payload": "/a"}]}]
-    assert stub_rasa.received[-1] == {"sender": GOOD_SENDER, "message": "你好 <b>hi</b>"}
+    assert r.json() == [{"text": "echo: 你好 <b>hi</b>"},
+                        {"text": "pick one", "buttons": [{"title": "A", "payload": "/a"}]}]
+    sender = stub_rasa.received[-1]["sender"]
+    assert WEB_SENDER_RE.match(sender) and stub_rasa.received[-1]["message"] == "你好 <b>hi</b>"
     assert r.headers["Cache-Control"] == "no-store"
 
 
+def test_the_server_issues_the_conversation_id_in_a_signed_cookie(web_with_staff: str, stub_rasa: StubRasa) -> None:
+    first = chat(web_with_staff, {"message": "one"})
+    cookie = first.session_cookie
+    assert cookie, "the first message gets a conversation cookie"
+    attributes = first.headers["Set-Cookie"].lower()
+    assert "httponly" in attributes and "samesite=strict" in attributes and "path=/" in attributes
+    sender = stub_rasa.received[-1]["sender"]
+    again = chat(web_with_staff, {"message": "two"}, cookie=cookie)
+    assert again.status == 200 and again.session_cookie is None, "a valid cookie is kept, not replaced"
+    assert stub_rasa.received[-1]["sender"] == sender
+    other = chat(web_with_staff, {"message": "three"})
+    assert stub_rasa.received[-1]["sender"] != sender and other.session_cookie != cookie
+
+
 @pytest.mark.parametrize("body, code", [
-    (b"not json", "bad_request"), (b"[1, 2]", "bad_request"), ({"sender": GOOD_SENDER}, "bad_request"),
-    ({"sender": GOOD_SENDER, "message": 5}, "bad_request"),
-    ({"message": "hi"}, "bad_sender"), ({"sender": "../etc", "message": "hi"}, "bad_sender"),
-    ({"sender": "short", "message": "hi"}, "bad_sender"), ({"sender": "x" * 65, "message": "hi"}, "bad_sender"),
-    ({"sender": GOOD_SENDER, "message": ""}, "empty_message"),
-    ({"sender": GOOD_SENDER, "message": " \n\t "}, "empty_message"),
-    ({"sender": GOOD_SENDER, "message": "长" * (MAX_MESSAGE_CHARS + 1)}, "message_too_long"),
+    (b"not json", "bad_request"), (b"[1, 2]", "bad_request"), ({"sender": "x"}, "bad_request"),
+    ({"message": 5}, "bad_request"),
+    ({"message": ""}, "empty_message"), ({"message": " \n\t "}, "empty_message"),
+    ({"message": "\x00\x07\ud800"}, "empty_message"),
+    ({"message": "长" * (MAX_MESSAGE_CHARS + 1)}, "message_too_long"),
 ])
 def test_chat_refuses_bad_input_with_a_message(web_with_staff: str, stub_rasa: StubRasa, body, code: str) -> None:
     before = len(stub_rasa.received)
@@ -155,13 +166,12 @@ def test_chat_refuses_bad_input_with_a_message(web_with_staff: str, stub_rasa: S
 
 
 def test_chat_refuses_a_huge_body(web_with_staff: str) -> None:
-    r = chat(web_with_staff, json.dumps({"sender": GOOD_SENDER, "message": "a" * 100_000}).encode(),
-             **{"Content-Type": "application/json"})
-    assert r.status == 413
+    r = chat(web_with_staff, json.dumps({"message": "a" * 100_000}).encode(), **{"Content-Type": "application/json"})
+    assert r.status == 413 and r.json()["error"] == "body_too_large"
 
 
 def test_chat_says_clearly_when_rasa_cannot_be_reached(web_without_staff: str) -> None:
-    r = chat(web_without_staff, {"sender": GOOD_SENDER, "message": "绿卡有什么用"})
+    r = chat(web_without_staff, {"message": "绿卡有什么用"})
     assert r.status == 502
     assert r.json()["error"] == "rasa_unreachable"
     assert "无法连接" in r.json()["message"]["zh"] and "cannot be reached" in r.json()["message"]["en"]
@@ -170,5 +180,5 @@ def test_chat_says_clearly_when_rasa_cannot_be_reached(web_without_staff: str) -
 @pytest.mark.parametrize("message, status, code", [("slow", 504, "rasa_timeout"), ("boom", 502, "rasa_error"),
                                                     ("notjson", 502, "rasa_error")])
 def test_chat_reports_a_failing_or_slow_rasa(web_with_staff: str, message: str, status: int, code: str) -> None:
-    r = chat(web_with_staff, {"sender": GOOD_SENDER, "message": message})
+    r = chat(web_with_staff, {"message": message})
     assert r.status == status and r.json()["error"] == code

@@ -1,16 +1,16 @@
 /* 晋才助手 chat page.
  *
- * Talks to the assistant through the same-origin proxy POST /api/chat {sender, message}, which
- * forwards to Rasa's REST channel and answers with Rasa's list of {recipient_id, text, buttons}.
+ * Talks to the assistant through the same-origin proxy POST /api/chat {message}, which forwards to
+ * Rasa's REST channel and answers with Rasa's list of {text, buttons}. The page never names the
+ * conversation: the server issues its id in an HttpOnly cookie that this script cannot read.
  * Everything the assistant or the user writes is inserted as text (createTextNode / textContent);
  * links are <a> elements built here for http(s) URLs only.
  */
 (function () {
   "use strict";
 
-  var STORE_ID = "jincai.conversation";
   var STORE_LANG = "jincai.lang";
-  var ID_RE = /^[A-Za-z0-9_-]{8,64}$/;
+  var OLD_STORE_ID = "jincai.conversation"; // where earlier versions kept a client-chosen id
   var CLIENT_TIMEOUT_MS = 45000; // the server gives up at 30 s and says so (504)
   var URL_RE = /https?:\/\/[^\s<>"'，。；：！？、（）《》【】「」]+/g;
   var TRAILING_PUNCT = /[.,;:!?)\]}'"]+$/;
@@ -75,31 +75,6 @@
     try { window[store].setItem(key, value); } catch (e) { /* private mode: keep it in memory only */ }
   }
 
-  function newConversationId() {
-    var c = window.crypto;
-    if (c && typeof c.randomUUID === "function") {
-      try { return c.randomUUID(); } catch (e) { /* not a secure context */ }
-    }
-    if (c && typeof c.getRandomValues === "function") {
-      var b = new Uint8Array(16);
-      c.getRandomValues(b);
-      b[6] = (b[6] & 0x0f) | 0x40; // RFC 4122 version 4
-      b[8] = (b[8] & 0x3f) | 0x80;
-      var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
-      return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-    }
-    return "web-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
-  }
-
-  function conversationId() {
-    var id = storageGet("localStorage", STORE_ID);
-    if (!id || !ID_RE.test(id)) {
-      id = newConversationId();
-      storageSet("localStorage", STORE_ID, id);
-    }
-    return id;
-  }
-
   function initialLang() {
     var saved = storageGet("localStorage", STORE_LANG);
     if (saved === "zh" || saved === "en") return saved;
@@ -149,7 +124,7 @@
 
   // --- the page ------------------------------------------------------------------------------------
 
-  var state = { lang: initialLang(), sender: conversationId(), busy: false, pendingSwitch: null };
+  var state = { lang: initialLang(), busy: false, pendingSwitch: null };
   var log, typing, notice, form, input, sendButton, langButtons;
 
   function t(key) { return STRINGS[state.lang][key]; }
@@ -292,7 +267,8 @@
     return fetch("/api/chat", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
-      body: JSON.stringify({ sender: state.sender, message: message }),
+      credentials: "same-origin",
+      body: JSON.stringify({ message: message }),
       signal: controller ? controller.signal : undefined
     }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (body) {
@@ -382,6 +358,7 @@
     input = document.getElementById("message");
     sendButton = document.getElementById("send");
     langButtons = Array.prototype.slice.call(document.querySelectorAll(".lang-switch button"));
+    try { window.localStorage.removeItem(OLD_STORE_ID); } catch (e) { /* nothing stored */ }
     applyLang();
     welcome();
     langButtons.forEach(function (b) {
