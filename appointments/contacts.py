@@ -7,6 +7,12 @@ and an e-mail address must match whatever case the user typed it in.
 Reference codes are what a user reads off a screen and types back, sometimes over the phone: eight
 characters from an alphabet without the look-alikes 0/O and 1/I, shown as ``ABCD-EFGH``; typing
 them in lower case, with spaces, or with or without the dash all work.
+
+Every pattern here reads user text, so every one runs in linear time: each repetition is bounded
+({m,n}, never * or +), and the classes on either side of an ``@`` exclude it, so from any position
+a match is tried over a bounded stretch of text only (``tests/appointments/test_linear_regex.py``
+checks this on the compiled patterns). Contacts are shown masked (:func:`mask_contact`) everywhere
+but the staff list.
 """
 
 from __future__ import annotations
@@ -16,13 +22,23 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from bot.user_text import clean_user_text
+
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0, O, 1, I
 CODE_LENGTH = 8
 NAME_MAX = 100
 
-_EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$", re.I)
-_MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+EMAIL_MAX = 254
+_LOCAL = "A-Za-z0-9.!#$%&'*+/=?^_`{|}~-"
+#: A whole address (``fullmatch``): local part of at most 64 characters, at most 8 domain labels.
+_EMAIL = re.compile(rf"[{_LOCAL}]{{1,64}}@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.){{1,8}}[a-z]{{2,63}}", re.I)
+_MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-().]")
+_CODE_SEPARATORS = re.compile(r"[\s\-_]")
+#: An address inside a sentence: it starts where a local part starts (not in the middle of one).
+_EMAIL_IN_TEXT = re.compile(rf"(?<![{_LOCAL}])[{_LOCAL}]{{1,64}}@[A-Za-z0-9.-]{{1,253}}")
+#: A phone number inside a sentence: 8 to 32 digits and separators, starting at a digit run's start.
+_PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+|00)?\d[\d\s\-()]{6,30}\d")
 
 
 @dataclass(frozen=True)
@@ -64,7 +80,7 @@ def normalise_contact(text: str | None) -> Contact | Invalid:
     if not raw:
         return Invalid("contact", "empty", raw)
     if "@" in raw:
-        if len(raw) <= 254 and _EMAIL.match(raw):
+        if len(raw) <= EMAIL_MAX and _EMAIL.fullmatch(raw):
             return Contact("email", raw.lower())
         return Invalid("contact", "bad_email", raw)
     compact = _SEPARATORS.sub("", raw)
@@ -75,21 +91,50 @@ def normalise_contact(text: str | None) -> Contact | Invalid:
         if not digits.isdigit():
             return Invalid("contact", "bad_phone", raw)
         if digits.startswith("86"):
-            return Contact("phone", "+" + digits) if _MAINLAND_MOBILE.match(digits[2:]) else Invalid("contact", "bad_phone", raw)
+            return Contact("phone", "+" + digits) if _MAINLAND_MOBILE.fullmatch(digits[2:]) else Invalid("contact", "bad_phone", raw)
         if 8 <= len(digits) <= 15 and not digits.startswith("0"):
             return Contact("phone", "+" + digits)
         return Invalid("contact", "bad_phone", raw)
     if compact.isdigit():
         if compact.startswith("86") and len(compact) == 13:
             compact = compact[2:]
-        if _MAINLAND_MOBILE.match(compact):
+        if _MAINLAND_MOBILE.fullmatch(compact):
             return Contact("phone", "+86" + compact)
     return Invalid("contact", "bad_phone", raw)
 
 
+def find_contact(text: str | None) -> Contact | Invalid:
+    """An e-mail address or phone number in ``text`` ("我的邮箱是 a@b.cn"), normalised; the whole
+    text's :class:`Invalid` when there is none."""
+    text = unicodedata.normalize("NFKC", text or "").strip().rstrip("。.!！")
+    whole = normalise_contact(text)
+    if isinstance(whole, Contact):
+        return whole
+    for pattern in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT):
+        for m in pattern.finditer(text):
+            found = normalise_contact(m.group(0).rstrip("."))
+            if isinstance(found, Contact):
+                return found
+    return whole
+
+
+def mask_contact(value: str | None) -> str:
+    """A normalised contact as shown outside the staff list: ``wang***@example.com``, ``139****0000``.
+
+    Enough for its owner to recognise it, too little for anyone else to use it."""
+    if not value:
+        return ""
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        return f"{local[:min(4, max(1, len(local) // 2))]}***@{domain}"
+    number = value[3:] if value.startswith("+86") else value
+    return f"{number[:3]}****{number[-4:]}" if len(number) > 7 else "****"
+
+
 def normalise_name(text: str | None) -> str | Invalid:
-    """A person's name as given (any script), trimmed, with inner whitespace collapsed."""
-    name = " ".join(unicodedata.normalize("NFKC", text or "").split())
+    """A person's name as given (any script), trimmed, with inner whitespace collapsed; control
+    characters and lone surrogates (which no database can encode) are dropped first."""
+    name = " ".join(unicodedata.normalize("NFKC", clean_user_text(text or "", NAME_MAX + 1)).split())
     if not name or len(name) > NAME_MAX or not any(ch.isalpha() for ch in name):
         return Invalid("name", "bad_name", text or "")
     return name
@@ -102,7 +147,7 @@ def new_code() -> str:
 
 def normalise_code(text: str | None) -> str | None:
     """``"abcd-2345"`` -> ``"ABCD2345"``; None if it cannot be a reference code."""
-    code = re.sub(r"[\s\-_]", "", unicodedata.normalize("NFKC", text or "")).upper()
+    code = _CODE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text or "")).upper()
     if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
         return None
     return code

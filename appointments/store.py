@@ -16,21 +16,34 @@ beforehand, behaves the same on both backends, and the guarantee is a constraint
 the schema, not a locking discipline every code path must follow. Python-side checks (opening
 hours, horizon, the catalogue's capacity) only decide what to *try*; the database decides what holds.
 
+Lowering a window's capacity while bookings hold higher seats must not let the slot overfill: a
+booking may only take a seat up to ``capacity`` minus the seats still held above it, so the seats held
+never exceed the capacity, and concurrent writers are still kept apart by the unique constraint.
+
 A repeated request (same idempotency key; by default the conversation id + window + service + slot)
 returns the booking it made the first time instead of a second one. A reschedule is one UPDATE of
-the appointment's own row (new slot and seat, same reference code), so it either fully happens or
-not at all. Personal data follows PIPL: stored only with consent (a CHECK constraint), deletable on
-request (:meth:`AppointmentStore.forget_contact`) and stripped from past appointments after the
-retention period (:meth:`AppointmentStore.purge_personal_data`).
+the appointment's own row (new slot and seat, same reference code, idempotency key dropped: the old
+slot's request no longer describes it), so it either fully happens or not at all.
+
+Who may touch a booking: the conversation that made it (its sender id is stored only as a keyed
+hash, :mod:`appointments.keys`), or another conversation that proves it knows the contact given at
+booking (:meth:`AppointmentStore.prove`, compared in constant time). Every other case - unknown,
+cancelled, past, someone else's - is the same ``not_found``. Active bookings are capped per
+conversation and per contact (:mod:`appointments.settings`).
+
+Personal data follows PIPL: stored only with consent (a CHECK constraint), deletable on request
+(:meth:`AppointmentStore.forget_contact`) and stripped from past appointments after the retention
+period (:meth:`AppointmentStore.purge_personal_data`); :mod:`bot.privacy` applies the same rule to
+Rasa's trackers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import os
 import random
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -54,29 +67,19 @@ from appointments.contacts import (
     normalise_name,
 )
 from appointments.dates import PART_BOUNDS, When
+from appointments.keys import conversation_digest, keyed_digest
 from appointments.models import BOOKED, CANCELLED, AppointmentRow, Base
+from appointments.settings import max_per_contact, max_per_conversation, retention_days
 from appointments.workdays import TZ, Clock, DayStatus, HolidayCalendar, Schedule, Slot, slot_times, to_local
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATABASE_ENV = "APPOINTMENTS_DATABASE_URL"
-RETENTION_ENV = "APPOINTMENTS_RETENTION_DAYS"
 DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'appointments.sqlite3'}"
-DEFAULT_RETENTION_DAYS = 30
 MAX_ATTEMPTS = 25  # each conflict means another booking took a seat; capacity is at most 100
 
 
 def database_url() -> str:
     return os.environ.get(DATABASE_ENV) or DEFAULT_URL
-
-
-def retention_days() -> int:
-    """``APPOINTMENTS_RETENTION_DAYS`` (default 30); ValueError with a clear message if malformed."""
-    raw = os.environ.get(RETENTION_ENV, "").strip()
-    if not raw:
-        return DEFAULT_RETENTION_DAYS
-    if not re.fullmatch(r"[0-9]{1,5}", raw):
-        raise ValueError(f"{RETENTION_ENV} must be a whole number of days (0 or more), got {raw!r}")
-    return int(raw)
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -190,7 +193,9 @@ class BookingResult:
 
     ``status``: booked | rescheduled | one of :data:`UNAVAILABLE` (with ``alternatives``) |
     invalid (``invalid`` says which field) | not_found | not_active (cancelled or past) | busy
-    (the database stayed contended after many retries: ask the user to try again).
+    (the database stayed contended after many retries: ask the user to try again) | limit (this
+    conversation or contact already holds the most active bookings allowed; ``limit`` says which:
+    "conversation" or "contact").
     ``repeated`` is True when an idempotent repeat returned the earlier booking.
     """
 
@@ -200,6 +205,7 @@ class BookingResult:
     day: DayStatus | None = None
     invalid: Invalid | None = None
     repeated: bool = False
+    limit: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -216,6 +222,20 @@ class CancelResult:
     @property
     def ok(self) -> bool:
         return self.status == "cancelled"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a conversation may do with a reference code (:meth:`AppointmentStore.access`).
+
+    ``status``: ``open`` (active, and this conversation booked it or holds a grant: ``appointment``
+    is set) | ``proof`` (ask for the contact given at booking: said for *every* well-formed code this
+    conversation did not book, whether it exists or not, so asking reveals nothing) | ``not_found``
+    (malformed, or this conversation's own booking that is cancelled or past).
+    """
+
+    status: str
+    appointment: Appointment | None = None
 
 
 class InvalidInput(ValueError):
@@ -358,6 +378,9 @@ class AppointmentStore:
         booking still gets a reference code (an anonymous reference). ``contact`` is an e-mail or a
         phone number, normalised. ``idempotency_key`` defaults to conversation id + window + service
         + slot when a conversation id is given; repeating a request returns the same booking.
+        A conversation, and a contact, may hold at most ``APPOINTMENTS_MAX_PER_CONVERSATION`` /
+        ``APPOINTMENTS_MAX_PER_CONTACT`` active bookings (``limit``): checked in the booking's own
+        transaction, under a lock per conversation and contact on PostgreSQL.
         """
         start = to_local(start)
         invalid = self._check_ids(window_id, service_id)
@@ -369,7 +392,9 @@ class AppointmentStore:
         key = idempotency_key or (
             f"{conversation_id}|{window_id}|{service_id}|{start.isoformat()}" if conversation_id else None
         )
-        idem = _digest("idem", key) if key else None
+        idem = keyed_digest("idem", key) if key else None
+        conv_hash = conversation_digest(conversation_id) if conversation_id else None
+        person_contact = person[1].value if person[1] else None
         if idem:
             earlier = self._by_idempotency(idem)
             if earlier is not None:
@@ -386,17 +411,19 @@ class AppointmentStore:
                         row = s.scalars(select(AppointmentRow).where(AppointmentRow.idempotency_hash == idem)).first()
                         if row is not None:
                             return BookingResult("booked", _to_appointment(row), repeated=True)
+                    now = _naive(self.schedule.now())
+                    limit = _over_limit(s, now, conv_hash, person_contact)
+                    if limit:
+                        return BookingResult("limit", day=check.day, limit=limit)
                     seat = _free_seat(s, window_id, _naive(start), window.capacity)
                     if seat is None:
                         break
-                    now = _naive(self.schedule.now())
                     row = AppointmentRow(
                         code=new_code(), window_id=window_id, service_id=service_id, slot_start=_naive(start),
                         slot_minutes=window.slot_minutes, seat=seat, status=BOOKED, lang=_lang(lang),
                         estimated_day=check.slot.estimated, consent=bool(consent), name=person[0],
-                        contact=person[1].value if person[1] else None,
-                        contact_kind=person[1].kind if person[1] else None,
-                        conversation_hash=_digest("conv", conversation_id) if conversation_id else None,
+                        contact=person_contact, contact_kind=person[1].kind if person[1] else None,
+                        conversation_hash=conv_hash,
                         idempotency_hash=idem, created_at=now, updated_at=now,
                     )
                     s.add(row)
@@ -418,10 +445,51 @@ class AppointmentStore:
             row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == norm)).first()
             return _to_appointment(row) if row else None
 
-    def cancel(self, code: str) -> CancelResult:
-        """Cancel by reference code; the seat is free again at once."""
+    def access(self, code: str, conversation_id: str, grant: str | None = None) -> Access:
+        """May ``conversation_id`` see and change the booking ``code``? (See :class:`Access`.)
+
+        ``grant`` is what :meth:`prove` returned to this conversation for this code."""
         norm = normalise_code(code)
         if norm is None:
+            return Access("not_found")
+        with Session(self.engine, future=True) as s:
+            row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == norm)).first()
+            if row is None:
+                return Access("proof")
+            mine = row.conversation_hash is not None and hmac.compare_digest(
+                row.conversation_hash, conversation_digest(conversation_id))
+            granted = grant is not None and hmac.compare_digest(
+                grant.encode("utf-8", "surrogatepass"), _grant(row, conversation_id).encode())
+            if not (mine or granted):
+                return Access("proof")
+            if row.status != BOOKED or row.slot_start < _naive(self.schedule.now()):
+                return Access("not_found")
+            return Access("open", _to_appointment(row))
+
+    def prove(self, code: str, conversation_id: str, contact: str) -> str | None:
+        """A grant for ``conversation_id`` to change the active booking ``code``, if ``contact`` is the
+        one given at booking (normalised, compared in constant time); None for every failure alike.
+        The grant is bound to the code, the conversation and the stored contact: it dies with them."""
+        norm = normalise_code(code)
+        given = normalise_contact(contact)
+        with Session(self.engine, future=True) as s:
+            row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == norm)).first() if norm else None
+            stored = row.contact if row is not None and row.contact else ""
+            typed = given.value if isinstance(given, Contact) else ""
+            same = hmac.compare_digest(hashlib.sha256(stored.encode()).digest(),
+                                       hashlib.sha256(typed.encode()).digest())
+            if row is None or not stored or not same or row.status != BOOKED \
+                    or row.slot_start < _naive(self.schedule.now()):
+                return None
+            return _grant(row, conversation_id)
+
+    def cancel(self, code: str, conversation_id: str | None = None, grant: str | None = None) -> CancelResult:
+        """Cancel by reference code; the seat is free again at once.
+
+        With ``conversation_id`` (the conversation's own request) only a booking :meth:`access` opens
+        to it is cancelled, anything else is ``not_found``; without it (staff) any booking."""
+        norm = normalise_code(code)
+        if norm is None or (conversation_id is not None and self.access(norm, conversation_id, grant).status != "open"):
             return CancelResult("not_found")
         now = _naive(self.schedule.now())
         with Session(self.engine, future=True) as s, s.begin():
@@ -444,17 +512,20 @@ class AppointmentStore:
             return CancelResult("cancelled", _to_appointment(row))
 
     def reschedule(
-        self, code: str, new_start: dt.datetime, window_id: str | None = None, service_id: str | None = None
+        self, code: str, new_start: dt.datetime, window_id: str | None = None, service_id: str | None = None,
+        conversation_id: str | None = None, grant: str | None = None,
     ) -> BookingResult:
         """Move an appointment to another slot (optionally another window/service), atomically.
 
         The same row moves to the new seat in one UPDATE: the old seat is released only if the new
         one is taken, and the reference code stays the same. A full or closed target leaves the
-        appointment untouched and offers ``alternatives``.
+        appointment untouched and offers ``alternatives``. ``conversation_id`` and ``grant`` as for
+        :meth:`cancel`.
         """
         new_start = to_local(new_start)
         current = self.get(code)
-        if current is None:
+        if current is None or (conversation_id is not None
+                               and self.access(current.code, conversation_id, grant).status != "open"):
             return BookingResult("not_found")
         if current.status != BOOKED or current.start < self.schedule.now():
             return BookingResult("not_active", current)
@@ -480,7 +551,7 @@ class AppointmentStore:
                     values = {
                         "window_id": window_id, "service_id": service_id, "slot_start": _naive(new_start),
                         "slot_minutes": window.slot_minutes, "estimated_day": check.slot.estimated,
-                        "updated_at": _naive(self.schedule.now()),
+                        "updated_at": _naive(self.schedule.now()), "idempotency_hash": None,
                     }
                     if seat is not None:
                         values["seat"] = seat
@@ -505,7 +576,7 @@ class AppointmentStore:
 
     def list_for_contact(self, contact: str, include_past: bool = False, include_cancelled: bool = False) -> list[Appointment]:
         """A person's appointments by e-mail or phone ("my appointments"); InvalidInput if malformed."""
-        norm = _contact_or_raise(contact)
+        norm = contact_or_raise(contact)
         return self._list(AppointmentRow.contact == norm.value, include_past, include_cancelled)
 
     def list_for_conversation(
@@ -513,7 +584,7 @@ class AppointmentStore:
     ) -> list[Appointment]:
         """Appointments booked from this conversation, including anonymous ones."""
         return self._list(
-            AppointmentRow.conversation_hash == _digest("conv", conversation_id), include_past, include_cancelled
+            AppointmentRow.conversation_hash == conversation_digest(conversation_id), include_past, include_cancelled
         )
 
     def list_day(self, date: dt.date, window_id: str | None = None, include_cancelled: bool = False) -> list[Appointment]:
@@ -541,21 +612,28 @@ class AppointmentStore:
         Upcoming appointments of that person are deleted too (their seats become free): we cannot
         keep a booking for someone whose data we no longer hold. Returns how many records went.
         """
-        norm = _contact_or_raise(contact)
+        norm = contact_or_raise(contact)
         with Session(self.engine, future=True) as s, s.begin():
             return s.execute(
                 delete(AppointmentRow).where(AppointmentRow.contact == norm.value).execution_options(synchronize_session=False)
             ).rowcount
 
-    def purge_personal_data(self, older_than_days: int | None = None) -> int:
+    def conversation_hashes(self, contact: str) -> set[str]:
+        """The keyed hashes of the conversations that booked with this contact (for :mod:`bot.privacy`)."""
+        norm = contact_or_raise(contact)
+        r = AppointmentRow
+        with Session(self.engine, future=True) as s:
+            return set(s.scalars(select(r.conversation_hash).where(r.contact == norm.value, r.conversation_hash.is_not(None))))
+
+    def purge_personal_data(self, older_than_days: int | None = None, now: dt.datetime | None = None) -> int:
         """Retention: strip name, contact and conversation links from appointments whose slot (or
         cancellation) is more than ``older_than_days`` ago (default ``APPOINTMENTS_RETENTION_DAYS``,
-        30). The anonymous record (window, service, time, code) stays for statistics. Returns how
-        many records were changed."""
+        30) before ``now`` (default the store's clock). The anonymous record (window, service, time,
+        code) stays for statistics. Returns how many records were changed."""
         days = retention_days() if older_than_days is None else older_than_days
         if days < 0:
             raise ValueError("older_than_days must be 0 or more")
-        now = _naive(self.schedule.now())
+        now = _naive(now or self.schedule.now())
         cutoff = now - dt.timedelta(days=days)
         r = AppointmentRow
         with Session(self.engine, future=True) as s, s.begin():
@@ -643,6 +721,11 @@ def open_store(url: str | None = None, clock: Clock | None = None) -> Appointmen
 
 
 def _free_seat(s: Session, window_id: str, slot_start: dt.datetime, capacity: int) -> int | None:
+    """The lowest seat a new booking may take, or None when the slot is full.
+
+    Seats above ``capacity`` (held since the operator lowered it) still count: only seats up to
+    ``capacity - held_above`` are offered, so the seats held never exceed the capacity, and two
+    writers that pick the same seat still collide on the unique constraint."""
     taken = set(
         s.scalars(
             select(AppointmentRow.seat).where(
@@ -651,7 +734,32 @@ def _free_seat(s: Session, window_id: str, slot_start: dt.datetime, capacity: in
             )
         ).all()
     )
-    return next((n for n in range(1, capacity + 1) if n not in taken), None)
+    usable = capacity - sum(1 for seat in taken if seat > capacity)
+    return next((n for n in range(1, usable + 1) if n not in taken), None)
+
+
+def _over_limit(s: Session, now: dt.datetime, conv_hash: str | None, contact: str | None) -> str | None:
+    """"conversation" or "contact" when a new booking would pass that cap, else None.
+
+    On PostgreSQL a transaction-scoped advisory lock per key makes concurrent bookings of the same
+    conversation or contact take turns (SQLite's BEGIN IMMEDIATE already serialises writers)."""
+    r = AppointmentRow
+    checks = [("conversation", r.conversation_hash, conv_hash, max_per_conversation()),
+              ("contact", r.contact, contact, max_per_contact())]
+    checks = [c for c in checks if c[2]]
+    if s.get_bind().dialect.name == "postgresql":
+        for key in sorted(int(hashlib.sha256(f"{c[0]}:{c[2]}".encode()).hexdigest()[:15], 16) for c in checks):
+            s.execute(select(func.pg_advisory_xact_lock(key)))
+    for which, col, value, cap in checks:
+        active = s.scalar(select(func.count()).select_from(r).where(col == value, r.status == BOOKED, r.slot_start >= now))
+        if active >= cap:
+            return which
+    return None
+
+
+def _grant(row: AppointmentRow, conversation_id: str) -> str:
+    """The proof a conversation holds once it gave the right contact for a booking of someone else's."""
+    return keyed_digest("grant", f"{row.code}|{conversation_id}|{row.contact or ''}")
 
 
 def _retry_or_raise(e: IntegrityError | OperationalError, attempt: int) -> None:
@@ -679,16 +787,12 @@ def _personal_data(consent: bool, name: str | None, contact: str | None) -> tupl
     return (norm_name, norm_contact)
 
 
-def _contact_or_raise(contact: str) -> Contact:
+def contact_or_raise(contact: str) -> Contact:
+    """The normalised contact, or :class:`InvalidInput` saying what is expected."""
     norm = normalise_contact(contact)
     if isinstance(norm, Invalid):
         raise InvalidInput(norm)
     return norm
-
-
-def _digest(kind: str, value: str) -> str:
-    """Conversation ids and idempotency keys are stored hashed: enough to match, nothing to read."""
-    return hashlib.sha256(f"{kind}:{value}".encode()).hexdigest()
 
 
 def _naive(value: dt.datetime) -> dt.datetime:

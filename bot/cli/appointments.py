@@ -2,9 +2,9 @@
 
 - ``list [--date D] [--window W] [--csv] [--all] [--lang zh|en]``: one day's bookings (default: today
   in Asia/Shanghai), optionally at one window (id, city or alias in either language);
-- ``forget --contact C``: delete every record of the person with that e-mail or phone number;
-- ``purge [--days N]``: strip personal data from appointments more than N days past
-  (default ``APPOINTMENTS_RETENTION_DAYS``, 30) - meant for a daily cron job.
+- ``forget --contact C`` and ``purge [--days N]``: the same as ``python -m bot privacy forget`` and
+  ``privacy purge`` (:mod:`bot.cli.privacy`), which cover every store, Rasa's trackers included;
+  ``--days`` overrides ``APPOINTMENTS_RETENTION_DAYS`` (30) for one run.
 
 The database is ``APPOINTMENTS_DATABASE_URL`` (default ``var/appointments.sqlite3``). Invalid input
 exits with status 2 and one line saying which option and what it expects.
@@ -15,16 +15,15 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
-import re
 import sys
 from collections.abc import Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from appointments.catalogue import Catalogue, CatalogueError, get_catalogue
-from appointments.contacts import Invalid, normalise_contact
-from appointments.store import Appointment, AppointmentStore, open_store, retention_days
+from appointments.store import Appointment, AppointmentStore, open_store
 from appointments.workdays import now_local
+from bot.cli import privacy
 
 CSV_COLUMNS = (
     "date", "start", "end", "window_id", "window", "service_id", "service", "code", "status",
@@ -48,13 +47,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst.add_argument("--lang", default="zh", help="zh or en: language of window and service names (default zh)")
     lst.set_defaults(func=_guarded(_list))
 
-    fgt = sub.add_parser("forget", help="delete every record of one person (PIPL deletion request)")
+    fgt = sub.add_parser("forget", help="delete every record of one person, trackers included (= privacy forget)")
     fgt.add_argument("--contact", help="the person's e-mail address or phone number")
-    fgt.set_defaults(func=_guarded(_forget))
+    fgt.set_defaults(func=privacy.guarded(lambda args: privacy.forget(args.contact)))
 
-    prg = sub.add_parser("purge", help="strip names and contacts from appointments older than N days")
+    prg = sub.add_parser("purge", help="delete personal data older than N days, trackers included (= privacy purge)")
     prg.add_argument("--days", help="retention in days (default: APPOINTMENTS_RETENTION_DAYS, or 30)")
-    prg.set_defaults(func=_guarded(_purge))
+    prg.set_defaults(func=privacy.guarded(_purge))
 
 
 def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
@@ -167,35 +166,11 @@ def _lang(text: str) -> str:
 # --------------------------------------------------------------------------- privacy
 
 
-def _forget(args: argparse.Namespace) -> int:
-    if not args.contact:
-        raise _BadInput("--contact: required: the person's e-mail address or phone number")
-    contact = normalise_contact(args.contact)
-    if isinstance(contact, Invalid):
-        raise _BadInput(f"--contact: expected an e-mail address or a phone number (e.g. 13800138000 or +44 20 7946 0000), got {args.contact!r}")
-    store = _store()
-    try:
-        n = store.forget_contact(contact.value)
-    finally:
-        store.engine.dispose()
-    print(f"Deleted {n} appointment record(s) for {contact.value}.")
-    return 0
-
-
 def _purge(args: argparse.Namespace) -> int:
-    if args.days is None:
-        try:
-            days = retention_days()
-        except ValueError as e:
-            raise _BadInput(str(e)) from None
-    else:
-        if not re.fullmatch(r"[0-9]{1,5}", args.days.strip()):
-            raise _BadInput(f"--days: expected a whole number of days (0 or more), got {args.days!r}")
-        days = int(args.days)
-    store = _store()
-    try:
-        n = store.purge_personal_data(days)
-    finally:
-        store.engine.dispose()
-    print(f"Removed personal data from {n} appointment record(s) older than {days} day(s).")
-    return 0
+    days = None
+    if args.days is not None:
+        raw = args.days.strip()
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 5):
+            raise ValueError(f"--days: expected a whole number of days (0 or more), got {args.days!r}")
+        days = int(raw)
+    return privacy.purge(days)

@@ -45,7 +45,12 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     from appointments import catalogue as cat
 
     monkeypatch.delenv("APPOINTMENTS_CATALOGUE_OVERRIDES", raising=False)
-    monkeypatch.delenv("APPOINTMENTS_RETENTION_DAYS", raising=False)
+    for name in ("APPOINTMENTS_RETENTION_DAYS", "APPOINTMENTS_MAX_PER_CONVERSATION", "APPOINTMENTS_MAX_PER_CONTACT",
+                 "APPOINTMENTS_PROOF_ATTEMPTS", "APPOINTMENTS_PROOF_WINDOW_MINUTES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("APPOINTMENTS_HASH_KEY", "test-key-of-the-appointments-tests")
+    monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tmp_path / "tracker.sqlite3"))  # the CLI's purge/forget
+    monkeypatch.delenv("ENDPOINTS", raising=False)
     monkeypatch.setenv("APPOINTMENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'env-appointments.sqlite3'}")
     cat.get_catalogue.cache_clear()
     yield

@@ -214,7 +214,9 @@ def test_reschedule_to_a_full_or_closed_slot_changes_nothing(store: AppointmentS
     assert store.reschedule(a.code, at(2026, 12, 1, 11, 0)).status == "not_active"
 
 
-def test_lists_for_contact_conversation_and_day(store: AppointmentStore) -> None:
+def test_lists_for_contact_conversation_and_day(store: AppointmentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APPOINTMENTS_MAX_PER_CONVERSATION", "10")
+    monkeypatch.setenv("APPOINTMENTS_MAX_PER_CONTACT", "10")
     book(store, at(2026, 12, 1, 9, 0), who="c1", consent=True, name="Anna", contact="13800138000")
     book(store, MONDAY_10, who="c1", consent=True, name="Anna", contact="+86 138 0013 8000")
     book(store, MONDAY_10, who="c1", window_id="linfen")  # anonymous, same conversation
