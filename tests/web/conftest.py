@@ -158,8 +158,8 @@ class StubRasa:
     received: list[dict] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
-def stub_rasa() -> Iterator[StubRasa]:
+@pytest.fixture(scope="module", name="stub_rasa")  # the function's own name lets other packages import it
+def stub_rasa_fixture() -> Iterator[StubRasa]:
     """Answers ``slow`` after 3 s, ``boom`` with a 500, ``notjson`` with text, anything else with two replies."""
     received: list[dict] = []
 
@@ -233,8 +233,8 @@ class Stack:
     rest_url: str
 
 
-@pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+@pytest.fixture(scope="package", name="stack")  # the function's own name lets other packages import it
+def stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """Action server, Rasa (the trained model: trains first only if the data changed) and the web front."""
     from bot.runner import Services, running
 
