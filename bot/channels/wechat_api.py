@@ -12,7 +12,7 @@ Every call runs on aiohttp (no blocking in the event loop) under a total timeout
 and reported as ``False``, never raised into the request that triggered them; a token the platform
 calls invalid or expired (40001, 40014, 42001) is dropped and fetched once more. The query strings
 carry the AppSecret and the access token, so a log line names the path only, and an aiohttp error's
-text (which can quote the whole URL, e.g. ``TooManyRedirects``) is logged with query strings cut
+text (which can quote the whole URL, e.g. ``InvalidURL`` after a bad redirect) is logged with query strings cut
 off and the query values masked wherever else they appear.
 """
 

@@ -136,12 +136,11 @@ class Protocol:
         else:
             if self.mode == "safe":
                 raise Forbidden("plaintext push but the channel is configured for safe mode")
-            try:
-                xml = body.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise Malformed(str(e)) from None
+            xml = body.decode("utf-8", errors="replace")  # a broken byte costs a character, not the message
         try:
-            message = parse_message(xml)
+            # control characters XML 1.0 forbids (a NUL in a user's text) would fail the whole parse:
+            # drop them here, the user's text is cleaned again before the assistant sees it
+            message = parse_message(_XML_INVALID.sub("", xml))
         except Exception as e:  # noqa: BLE001 - xmltodict/expat raise many kinds
             raise Malformed(f"unreadable XML: {e}") from None
         if message is None:

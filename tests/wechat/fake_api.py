@@ -9,7 +9,9 @@ Implements the two calls the channel makes, with the platform's request and answ
   ``{"errcode": 0, "errmsg": "ok"}``, ``40001`` for a token that is not the current one.
 
 Knobs for failure tests: ``send_errors`` (errcodes to answer the next sends with), ``http_status``
-(answer every call with this HTTP status), ``delay`` (seconds before answering).
+(answer every call with this HTTP status), ``delay`` (seconds before answering), ``redirect_paths``
+(answer calls to these paths with a redirect to an unparsable host, query and all, as a broken
+proxy might: aiohttp's ``InvalidURL`` then quotes the whole URL, secrets included).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class FakeWeChatAPI:
         self.send_errors: list[int] = []
         self.http_status = 200
         self.delay = 0.0
+        self.redirect_paths: set[str] = set()
         self._changed = threading.Condition()
         api = self
 
@@ -76,8 +79,19 @@ class FakeWeChatAPI:
                     api.calls.append(call)
                 return call
 
+            def _redirected(self, call: Call) -> bool:
+                if call.path not in api.redirect_paths:
+                    return False
+                self.send_response(307)
+                self.send_header("Location", "http://[broken-host" + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return True
+
             def do_GET(self) -> None:
                 call = self._call("GET")
+                if self._redirected(call):
+                    return None
                 if call.path != "/cgi-bin/token":
                     return self._answer(call, {"errcode": 404, "errmsg": "not found"})
                 q = call.query
@@ -93,6 +107,8 @@ class FakeWeChatAPI:
 
             def do_POST(self) -> None:
                 call = self._call("POST")
+                if self._redirected(call):
+                    return None
                 if call.path != "/cgi-bin/message/custom/send":
                     return self._answer(call, {"errcode": 404, "errmsg": "not found"})
                 if call.query.get("access_token") != api.current_token:

@@ -18,6 +18,7 @@ import threading
 import time
 import uuid
 
+from bot.channels.wechat_protocol import normalize_mode
 from tests.wechat.fake_api import FakeWeChatAPI
 from tests.wechat.simulator import WeChatPlatform
 
@@ -44,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
         print("Set WECHAT_TOKEN (and WECHAT_APPID, WECHAT_APPSECRET, WECHAT_AES_KEY, WECHAT_MODE) "
               "to the values the server uses; see the WeChat section of the README.", file=sys.stderr)
         return 2
-    mode = env.get("WECHAT_MODE") or "plain"
+    mode = normalize_mode(env.get("WECHAT_MODE"))  # safe unless told, like the server
     platform = WeChatPlatform(args.url, token, env.get("WECHAT_APPID", ""), env.get("WECHAT_AES_KEY", ""),
-                              mode={"safe": "safe", "compat": "compat"}.get(mode, "plain"), timeout=args.timeout)
+                              mode=mode, timeout=args.timeout)
     api = None
     if args.api_port:
         api = FakeWeChatAPI(env.get("WECHAT_APPID", ""), env.get("WECHAT_APPSECRET", ""), port=args.api_port).start()
