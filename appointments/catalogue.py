@@ -187,10 +187,24 @@ def _longest_match(folded: str, terms: tuple[str, ...]) -> int:
         if not t:
             continue
         # ASCII terms match whole words only, so "dating" never matches a city
-        hit = re.search(rf"(?<![a-z0-9]){re.escape(t)}(?![a-z0-9])", folded) if t.isascii() else t in folded
-        if hit:
+        if _whole_word(t, folded) if t.isascii() else t in folded:
             best = max(best, len(t))
     return best
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _whole_word(term: str, text: str) -> bool:
+    """Whether ``term`` occurs in ``text`` not next to an ASCII letter or digit (no regex: linear)."""
+    at = text.find(term)
+    while at != -1:
+        end = at + len(term)
+        if (at == 0 or not _is_word_char(text[at - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            return True
+        at = text.find(term, at + 1)
+    return False
 
 
 # --------------------------------------------------------------------------- loading

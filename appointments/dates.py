@@ -141,10 +141,17 @@ _WEEKDAYS_EN = "monday|mon|tuesday|tues|tue|wednesday|wed|thursday|thurs|thur|th
 
 
 def _normalise(text: str) -> str:
+    """NFKC, lower case, one spelling per word (周, 号, 点, 后) and single spaces: the patterns below
+    then need at most one space between words, which keeps every one of them linear-time."""
     t = unicodedata.normalize("NFKC", text or "").lower()
-    t = re.sub(r"星期|礼拜|禮拜", "周", t)
+    t = t.replace("星期", "周").replace("礼拜", "周").replace("禮拜", "周")
     t = t.replace("週", "周").replace("號", "号").replace("點", "点").replace("後", "后")
-    return re.sub(r"\s+", " ", t).strip()
+    return " ".join(t.split())
+
+
+def _blank(t: str, span: tuple[int, int]) -> str:
+    """``t`` with the date at ``span`` taken out, so "3号" or "Dec 3" is not read as a time."""
+    return " ".join((t[:span[0]] + " " + t[span[1]:]).split())
 
 
 def _month_en(name: str) -> int:
@@ -266,27 +273,27 @@ def _rule(pattern: str, resolve: Callable[[re.Match[str], dt.date], dt.date | Da
 
 _DATE_RULES = (
     _rule(r"(?<!\d)(?P<y>\d{4})[-/.](?P<mo>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)", _r_iso),
-    _rule(rf"(?:(?P<y>{NUM})\s*年\s*)?(?P<mo>{NUM})\s*月\s*(?P<d>{NUM})\s*(?:日|号)?", _r_cn_md),
-    _rule(rf"(?P<rel>下个?月|本月|这个?月)\s*(?P<d>{NUM})\s*(?:日|号)", _r_cn_month_rel),
-    _rule(rf"(?<![\d月])(?P<d>{NUM})\s*(?:日|号)", _r_cn_day),
+    _rule(rf"(?:(?P<y>{NUM})\s?年\s?)?(?P<mo>{NUM})\s?月\s?(?P<d>{NUM})\s?(?:日|号)?", _r_cn_md),
+    _rule(rf"(?P<rel>下个?月|本月|这个?月)\s?(?P<d>{NUM})\s?(?:日|号)", _r_cn_month_rel),
+    _rule(rf"(?<![\d月])(?P<d>{NUM})\s?(?:日|号)", _r_cn_day),
     _rule(r"大后天", _offset(3)),
     _rule(r"后天", _offset(2)),
     _rule(r"明天|明日|明早|明晚", _offset(1)),
     _rule(r"今天|今日|今早|今晚", _offset(0)),
     _rule(r"大前天|前天|昨天|昨日", _offset(-1)),
-    _rule(rf"(?P<n>{NUM})\s*天(?:以)?后", _in_days),
-    _rule(r"(?P<q>下下|下个|下|这个|这|本|上个|上)?\s*周(?P<wd>[一二三四五六日天1-7])", _r_cn_weekday),
-    _rule(rf"\b(?P<mon>{_MONTHS_EN})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s*(?P<y>\d{{4}})\b)?", _r_en_md),
-    _rule(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTHS_EN})\b\.?(?:,?\s*(?P<y>\d{{4}})\b)?", _r_en_md),
-    _rule(r"\b(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?P<next>\s+(?:of\s+)?next\s+month)?", _r_en_ordinal),
-    _rule(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", _offset(2)),
+    _rule(rf"(?P<n>{NUM})\s?天(?:以)?后", _in_days),
+    _rule(r"(?P<q>下下|下个|下|这个|这|本|上个|上)?\s?周(?P<wd>[一二三四五六日天1-7])", _r_cn_weekday),
+    _rule(rf"\b(?P<mon>{_MONTHS_EN})\.?\s(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s?(?P<y>\d{{4}})\b)?", _r_en_md),
+    _rule(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s(?:of\s)?(?P<mon>{_MONTHS_EN})\b\.?(?:,?\s?(?P<y>\d{{4}})\b)?", _r_en_md),
+    _rule(r"\b(?:the\s)?(?P<d>\d{1,2})(?:st|nd|rd|th)\b(?P<next>\s(?:of\s)?next\smonth)?", _r_en_ordinal),
+    _rule(r"\b(?:the\s)?day\safter\stomorrow\b", _offset(2)),
     _rule(r"\btomorrow\b|\btmr\b", _offset(1)),
     _rule(r"\btoday\b|\btonight\b", _offset(0)),
     _rule(r"\byesterday\b", _offset(-1)),
-    _rule(r"\bin\s+(?P<n>\d{1,3})\s+days?\b", _in_days),
-    _rule(rf"\b(?:(?P<q>this|next|coming|last)\s+)?(?P<wd>{_WEEKDAYS_EN})\b(?P<nw>\s+next\s+week)?", _r_en_weekday),
+    _rule(r"\bin\s(?P<n>\d{1,3})\sdays?\b", _in_days),
+    _rule(rf"\b(?:(?P<q>this|next|coming|last)\s)?(?P<wd>{_WEEKDAYS_EN})\b(?P<nw>\snext\sweek)?", _r_en_weekday),
 )
-_VAGUE = re.compile(r"下个?周|下个?礼拜|\bnext\s+week\b")
+_VAGUE = re.compile(r"下个?周|下个?礼拜|\bnext\sweek\b")
 
 
 def _find_date(t: str, today: dt.date) -> tuple[dt.date | DateError, tuple[int, int]] | None:
@@ -307,31 +314,31 @@ def _find_date(t: str, today: dt.date) -> tuple[dt.date | DateError, tuple[int, 
 
 # --------------------------------------------------------------------------- times
 
-_PART_WORDS = (
+_PART_WORDS = tuple((re.compile(pattern), part) for pattern, part in (
     (r"凌晨|早上|早晨|清晨|上午|明早|今早|\bmorning\b|\bin the morning\b", "morning"),
     (r"中午|\bnoon\b|\bmidday\b|\blunchtime\b", "noon"),
     (r"下午|午后|\bafternoon\b", "afternoon"),
     (r"傍晚|晚上|夜里|今晚|明晚|\bevening\b|\btonight\b", "evening"),
-)
+))
 _AMPM = r"(?P<ap>a\.?\s?m\.?|p\.?\s?m\.?)"
 _TIME_RULES = (
     # Chinese: 三点, 10点半, 3点一刻, 十点三十分, 十点零五, 9时
-    re.compile(rf"(?P<h>{NUM})\s*(?:点钟|点|时)\s*(?P<m>半|一刻|1刻|三刻|3刻|{NUM}(?=\s*分|\D|$))?"),
+    re.compile(rf"(?P<h>{NUM})\s?(?:点钟|点|时)\s?(?P<m>半|一刻|1刻|三刻|3刻|{NUM}(?=\s?分|\D|$))?"),
     # 14:00, 2:30 pm
-    re.compile(rf"(?<![\d:])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?!\d)\s*{_AMPM}?"),
+    re.compile(rf"(?<![\d:])(?P<h>\d{{1,2}}):(?P<m>\d{{2}})(?!\d)\s?{_AMPM}?"),
     # 2pm, 10 am
-    re.compile(rf"(?<![\d:])(?P<h>\d{{1,2}})\s*{_AMPM}(?![a-z])"),
+    re.compile(rf"(?<![\d:])(?P<h>\d{{1,2}})\s?{_AMPM}(?![a-z])"),
     # at 10, at 10 o'clock
-    re.compile(r"\bat\s+(?P<h>\d{1,2})(?!\d)(?:\s*o'?clock)?"),
-    re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s*o'?clock"),
-    re.compile(r"\b(?P<frac>half|quarter)\s+past\s+(?P<h>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"),
+    re.compile(r"\bat\s(?P<h>\d{1,2})(?!\d)(?:\s?o'?clock)?"),
+    re.compile(r"(?<![\d:])(?P<h>\d{1,2})\s?o'?clock"),
+    re.compile(r"\b(?P<frac>half|quarter)\spast\s(?P<h>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b"),
 )
 _EN_HOURS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 _NOON = re.compile(r"\bnoon\b|\bmidday\b|中午12点|中午十二点")
 
 
 def _part_of_day(t: str) -> str | None:
-    found = [(m.start(), part) for pattern, part in _PART_WORDS if (m := re.search(pattern, t))]
+    found = [(m.start(), part) for pattern, part in _PART_WORDS if (m := pattern.search(t))]
     return min(found)[1] if found else None
 
 
@@ -390,9 +397,8 @@ def parse_time_of_day(text: str) -> tuple[dt.time | None, str | None] | DateErro
     t = _normalise(text)
     part = _part_of_day(t)
     found = _find_date(t, dt.date(2000, 1, 1))
-    if found is not None:  # blank the date out so "3号" or "Dec 3" is not read as 3 o'clock
-        start, end = found[1]
-        t = t[:start] + " " * (end - start) + t[end:]
+    if found is not None:
+        t = _blank(t, found[1])
     time = _time_of_day(t, part)
     if isinstance(time, DateError):
         return time
@@ -422,11 +428,11 @@ def parse_when(text: str, now: dt.datetime, default_date: dt.date | None = None)
     if found is None:
         date = None
     else:
-        resolved, (start, end) = found
+        resolved, span = found
         if isinstance(resolved, DateError):
             return DateError(resolved.reason, text, resolved.detail)
         date = resolved
-        rest = t[:start] + " " * (end - start) + t[end:]
+        rest = _blank(t, span)
     time = _time_of_day(rest, part)
     if isinstance(time, DateError):
         return DateError(time.reason, text, time.detail)

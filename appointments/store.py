@@ -17,8 +17,7 @@ the schema, not a locking discipline every code path must follow. Python-side ch
 hours, horizon, the catalogue's capacity) only decide what to *try*; the database decides what holds.
 
 Lowering a window's capacity while bookings hold higher seats must not let the slot overfill: a
-booking may only take a seat up to ``capacity`` minus the seats still held above it, so the seats held
-never exceed the capacity, and concurrent writers are still kept apart by the unique constraint.
+slot is full when it holds as many seats as its capacity, whatever their numbers (:func:`_free_seat`).
 
 A repeated request (same idempotency key; by default the conversation id + window + service + slot)
 returns the booking it made the first time instead of a second one. A reschedule is one UPDATE of
@@ -721,11 +720,11 @@ def open_store(url: str | None = None, clock: Clock | None = None) -> Appointmen
 
 
 def _free_seat(s: Session, window_id: str, slot_start: dt.datetime, capacity: int) -> int | None:
-    """The lowest seat a new booking may take, or None when the slot is full.
+    """The lowest free seat up to ``capacity``, or None when the slot is full.
 
-    Seats above ``capacity`` (held since the operator lowered it) still count: only seats up to
-    ``capacity - held_above`` are offered, so the seats held never exceed the capacity, and two
-    writers that pick the same seat still collide on the unique constraint."""
+    Full means as many seats held as the capacity, whichever numbers they have: seats above it are
+    still held after the operator lowered the capacity. Two writers that read the same seats pick the
+    same one and collide on the unique constraint; one that reads later sees the other's booking."""
     taken = set(
         s.scalars(
             select(AppointmentRow.seat).where(
@@ -734,8 +733,9 @@ def _free_seat(s: Session, window_id: str, slot_start: dt.datetime, capacity: in
             )
         ).all()
     )
-    usable = capacity - sum(1 for seat in taken if seat > capacity)
-    return next((n for n in range(1, usable + 1) if n not in taken), None)
+    if len(taken) >= capacity:
+        return None
+    return next((n for n in range(1, capacity + 1) if n not in taken), None)
 
 
 def _over_limit(s: Session, now: dt.datetime, conv_hash: str | None, contact: str | None) -> str | None:
