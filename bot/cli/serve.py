@@ -6,7 +6,8 @@ import argparse
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    run = subparsers.add_parser("run", help="train if needed and start the action server and the Rasa server")
+    run = subparsers.add_parser("run", help="train if needed, start the action server, Rasa and the web front (all on loopback); "
+                                "SIGTERM or Ctrl-C stops them all")
     run.set_defaults(func=_run)
     train = subparsers.add_parser("train", help="train the Rasa model unless one exists for the current data")
     train.set_defaults(func=_train)
