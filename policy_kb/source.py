@@ -193,3 +193,72 @@ def load_source() -> PolicySource:
     for f in source.fields:
         _ref(f.get("article"), f"field {f.get('id')}")
     return source
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """A policy term and its one English name (``glossary.yml`` documents the keys)."""
+
+    zh: tuple[str, ...]
+    en: str
+    not_zh: tuple[str, ...] = ()
+    not_en: tuple[str, ...] = ()
+    note: str = ""
+
+    def in_zh(self, text: str) -> bool:
+        for longer in self.not_zh:
+            text = text.replace(longer, "")
+        return any(term in text for term in self.zh)
+
+
+@lru_cache(maxsize=1)
+def load_glossary() -> tuple[GlossaryTerm, ...]:
+    """``glossary.yml``, checked: every term has Chinese spellings and an English name, each spelling once."""
+    terms = []
+    for entry in _read("glossary.yml")["terms"]:
+        zh, en = tuple(entry.get("zh") or ()), entry.get("en")
+        if not zh or not isinstance(en, str) or not en.strip():
+            raise SourceError(f"glossary: {entry!r} needs zh spellings and an en name")
+        terms.append(GlossaryTerm(zh, en, tuple(entry.get("not_zh") or ()), tuple(entry.get("not_en") or ()),
+                                  entry.get("note", "")))
+    spellings = [z for t in terms for z in t.zh]
+    if len(spellings) != len(set(spellings)):
+        raise SourceError(f"glossary: a term is listed twice: {sorted({z for z in spellings if spellings.count(z) > 1})}")
+    return tuple(terms)
+
+
+def bilingual_pairs(node: Any, where: str = "") -> list[tuple[str, str, str]]:
+    """Every (place, Chinese, English) text pair in a parsed YAML document: ``x_zh``/``x_en`` keys, or
+    ``zh``/``en``, side by side in one mapping (lists of terms, as in synonyms, are not pairs)."""
+    out: list[tuple[str, str, str]] = []
+    if isinstance(node, dict):
+        for key, zh in node.items():
+            key = str(key)
+            en_key = "en" if key == "zh" else key[:-3] + "_en" if key.endswith("_zh") else None
+            if en_key and isinstance(zh, str) and isinstance(node.get(en_key), str):
+                out.append((f"{where}.{key}", zh, node[en_key]))
+        for key, value in node.items():
+            out += bilingual_pairs(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            label = value.get("id", value.get("number", i)) if isinstance(value, dict) else i
+            out += bilingual_pairs(value, f"{where}[{label}]")
+    return out
+
+
+def glossary_conflicts(pairs: list[tuple[str, str, str]]) -> list[str]:
+    """Where the KB's English names a glossary term otherwise than the glossary does.
+
+    ``pairs`` are (place, zh, en) texts that say the same thing. The English of each pair whose Chinese
+    uses a term must use the term's English name, and no English may use a name the glossary rules out
+    (``not_en``), whatever its Chinese says.
+    """
+    problems = []
+    for term in load_glossary():
+        name = term.en.casefold()
+        for where, zh, en in pairs:
+            if term.in_zh(zh) and name not in en.casefold():
+                problems.append(f"{where}: {term.zh[0]} is not rendered as {term.en!r}: {en[:100]!r}")
+            problems += [f"{where}: {term.zh[0]} rendered as {bad!r}, not {term.en!r}"
+                         for bad in term.not_en if bad.casefold() in en.casefold()]
+    return problems

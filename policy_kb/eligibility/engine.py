@@ -3,13 +3,22 @@
 The result is the stable JSON interface shared by the CLI and the chat actions::
 
     {"categories": [{"id", "article", "status", "reasons"}],
-     "benefits": [{"id", "article", "text"}],
+     "benefits": [{"id", "article", "group", "text"}],
      "work_permit": {"points", "max_points", "class", "class_if_max", "items": [{"item", "points"}], "basis"},
      "next_steps": [str], "missing": [{"field", "question", "affects"}], "notice": str}
 
 ``article`` is 1..25, or null for the closing clause on Hong Kong, Macao and Taiwan talent. Every
 reason and benefit text ends with its citation. ``missing`` lists the unanswered questions that would
 sharpen the result and what each affects (category ids, benefit ids, ``work_permit``).
+
+``group`` says under which heading a benefit belongs (``benefit_groups`` in eligibility.yml):
+``offers`` is what the policy offers on the answers given; the others hold what depends on a
+recognition or a selection the user does not have yet (as "高精尖缺" talent, by a talent programme,
+or another decision of the authorities), so that nothing conditional is listed as offered.
+
+The work-permit estimate is computed first: whether it reaches class A is a derived fact the rules
+read (``{derived: work_permit_class_a}``), because the national standard's class A (外国高端人才) is
+the one measurable reading of "高精尖缺" besides article 1's stated criteria.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ from policy_kb.citation import cite, cite_many, parse_ref
 from policy_kb.eligibility import points
 from policy_kb.eligibility.data import RuleError, load_facts, messages, sentences
 from policy_kb.eligibility.profile import SCHEMA, Profile, parse_profile
-from policy_kb.eligibility.rules import STATUS_RANK, Rules, first_match, load_rules
+from policy_kb.eligibility.rules import DEFAULT_GROUP, STATUS_RANK, Choice, Rules, Verdict, first_match, load_rules
 from policy_kb.eligibility.rules import evaluate as holds
 from policy_kb.lang import LANGS
 
@@ -33,11 +42,12 @@ Missing = dict[str, list[str]]  # profile key -> ids of what its answer could ch
 class _Context:
     """What every part of one evaluation shares: profile, language, rules, and the missing answers."""
 
-    def __init__(self, profile: Profile, lang: str) -> None:
+    def __init__(self, profile: Profile, lang: str, estimate: points.Estimate) -> None:
         self.profile = profile
         self.lang = lang
         self.rules: Rules = load_rules()
         self.missing: Missing = {}
+        self.derived = {"work_permit_class_a": _class_a(estimate)}
 
     def needs(self, keys: frozenset[str], affected: str) -> None:
         for key in keys:
@@ -46,15 +56,22 @@ class _Context:
                 ids.append(affected)
 
     def holds(self, cond: Any) -> bool:
-        return cond is None or holds(cond, self.profile, self.rules.conditions).value is True
+        return cond is None or holds(cond, self.profile, self.rules.conditions, self.derived).value is True
+
+    def first_match(self, conditions: list[Any]) -> Choice:
+        return first_match(conditions, self.profile, self.rules.conditions, self.derived)
 
     def text(self, entry: Mapping[str, Any], key: str) -> str:
         """A bilingual text of the rules, with ``{field}`` filled in."""
         return entry[f"{key}_{self.lang}"].format(field=self.field_label())
 
     def field_label(self) -> str:
+        """The policy's name of the field; for a match through an alias, the user's words read as it."""
         if self.profile.field_id is not None:
-            return load_facts().field_name(self.profile.field_id, self.lang)
+            name = load_facts().field_name(self.profile.field_id, self.lang)
+            if self.profile.field_named:
+                return name
+            return messages(self.lang)["field_read_as"].format(text=self.profile.field, name=name)
         return self.profile.field or messages(self.lang)["field_not_given"]
 
     def questions(self, keys: set[str]) -> str:
@@ -66,7 +83,7 @@ def _category(category: dict[str, Any], ctx: _Context) -> dict[str, Any]:
     """Status and reasons: the first outcome that holds, softened to `possible` at most while a
     better outcome still depends on unanswered questions (those are reported as missing)."""
     outcomes = category["outcomes"]
-    choice = first_match([o["when"] for o in outcomes], ctx.profile, ctx.rules.conditions)
+    choice = ctx.first_match([o["when"] for o in outcomes])
     chosen = None if choice.chosen is None else outcomes[choice.chosen]
     chosen_rank = -1 if chosen is None else STATUS_RANK[chosen["status"]]
     better = [(i, keys) for i, keys in choice.undecided if STATUS_RANK[outcomes[i]["status"]] > chosen_rank]
@@ -100,7 +117,7 @@ def _benefits(ctx: _Context) -> list[dict[str, Any]]:
     for benefit in ctx.rules.benefits:
         fact = load_facts().entries[benefit["id"]]
         variants = benefit.get("variants", [{"when": None}])
-        choice = first_match([v["when"] for v in variants], ctx.profile, ctx.rules.conditions)
+        choice = ctx.first_match([v["when"] for v in variants])
         for _, keys in choice.undecided:
             ctx.needs(keys, benefit["id"])
         if choice.chosen is None:
@@ -108,8 +125,18 @@ def _benefits(ctx: _Context) -> list[dict[str, Any]]:
         variant = variants[choice.chosen]
         note = ctx.text(variant, "note") if f"note_{ctx.lang}" in variant else ""
         text = sentences([fact.text[ctx.lang], note, cite(fact.article, ctx.lang)], ctx.lang)
-        out.append({"id": benefit["id"], "article": fact.article, "text": text})
+        group = variant.get("group", DEFAULT_GROUP)
+        out.append({"id": benefit["id"], "article": fact.article, "group": group, "text": text})
     return out
+
+
+def _class_a(estimate: points.Estimate) -> Verdict:
+    """Class A by the estimate: yes, no (not even at the maximum), or undecided with what would decide it."""
+    if estimate.klass == "A":
+        return Verdict(True)
+    if estimate.class_if_max != "A":
+        return Verdict(False)
+    return Verdict(None, estimate.missing)
 
 
 def _next_steps(ctx: _Context) -> list[str]:
@@ -131,10 +158,10 @@ def evaluate(profile: Profile | Mapping[str, Any], lang: str) -> dict[str, Any]:
         raise ValueError(f"lang: expected one of {'|'.join(LANGS)}, got {lang!r}")
     if not isinstance(profile, Profile):
         profile = parse_profile(profile)
-    ctx = _Context(profile, lang)
+    estimate = points.estimate(profile)
+    ctx = _Context(profile, lang, estimate)
     categories = [_category(c, ctx) for c in ctx.rules.categories]
     benefits = _benefits(ctx)
-    estimate = points.estimate(profile)
     ctx.needs(estimate.missing, "work_permit")
     return {
         "categories": categories,

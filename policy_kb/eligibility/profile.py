@@ -8,9 +8,14 @@ and the chat form can say exactly what to fix.
 
 ``talent_programme`` records selection by a talent-introduction programme, because articles 6 and
 19 and the national class A depend on it: ``none``; ``provincial_regular`` (省级常规引才项目);
-``provincial_key`` (省级重点引才项目); ``national`` (a national programme such as 外专千人计划).
+``provincial_key`` (省级重点引才项目); ``national`` (a national programme such as 外专千人计划);
+``unspecified`` (selected, but not said by which programme). A plain JSON ``true`` is the last
+(people answer "yes" before they name the programme) and ``false`` is ``none``; the rules then treat
+``unspecified`` as "some programme, not known which" (see :mod:`policy_kb.eligibility.rules`).
 ``field`` is free text in either language, mapped to a field the policy names through the aliases in
-``facts.yml``; text that maps to none is kept, and the rules say it is not a priority field.
+``facts.yml``; text that maps to none is kept, and the rules say it is not a priority field. A match
+on the field's own name (the policy's words) sets ``field_named``; a match on an alias only is our
+reading of the text, and the reasons say so ("English teacher, which we read as education").
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from policy_kb.eligibility.data import load_facts
 DEGREES = ("none", "bachelor", "master", "doctorate")
 DEGREE_FROM = ("china", "overseas_top", "overseas")
 ROLES = ("researcher", "engineer", "manager", "entrepreneur", "teacher", "doctor", "other")
-PROGRAMMES = ("none", "provincial_regular", "provincial_key", "national")
+PROGRAMMES = ("none", "provincial_regular", "provincial_key", "national", "unspecified")
+#: Yes/no answers a choice also accepts: "selected by a programme?" -> yes (which one unknown) / no.
+_YES_NO_CHOICES = {"talent_programme": {True: "unspecified", False: "none"}}
 MAX_AGE = 120
 MAX_YEARS = 100
 MAX_FIELD_CHARS = 200
@@ -77,6 +84,8 @@ class Profile:
     holds_ip: bool | None = None
     #: The facts.yml field ``field`` maps to (derived, not an input key).
     field_id: str | None = None
+    #: Whether ``field`` names that field in the policy's own words, not through an alias (derived).
+    field_named: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -86,9 +95,10 @@ class _Spec:
     low: float = 0
     high: float = math.inf
 
-    def expected(self) -> str:
+    def expected(self, key: str = "") -> str:
         if self.kind == "choice":
-            return "one of " + "|".join(self.choices)
+            also = ", or true (yes, not said which) or false" if key in _YES_NO_CHOICES else ""
+            return "one of " + "|".join(self.choices) + also
         if self.kind == "yes_no":
             return "true or false"
         if self.kind == "text":
@@ -122,8 +132,10 @@ SCHEMA: dict[str, _Spec] = {
 def _check(key: str, value: Any) -> Any:
     spec = SCHEMA[key]
     if spec.kind == "choice":
+        if isinstance(value, bool) and key in _YES_NO_CHOICES:
+            return _YES_NO_CHOICES[key][value]
         if not isinstance(value, str) or value not in spec.choices:
-            raise ProfileError(key, spec.expected(), value)
+            raise ProfileError(key, spec.expected(key), value)
         return value
     if spec.kind == "yes_no":
         if not isinstance(value, bool):
@@ -165,7 +177,7 @@ def parse_profile(data: Mapping[str, Any]) -> Profile:
             values[key] = _check(key, value)
     _cross_check(values)
     if "field" in values:
-        values["field_id"] = match_field(values["field"])
+        values["field_id"], values["field_named"] = match_field(values["field"])
     return Profile(**values)
 
 
@@ -182,21 +194,24 @@ def _contains(text: str, alias: str) -> bool:
     return alias in text
 
 
-def match_field(text: str) -> str | None:
-    """The facts.yml field id ``text`` names, or ``None``.
+def match_field(text: str) -> tuple[str | None, bool | None]:
+    """The facts.yml field id ``text`` names (or ``None``), and whether by the field's own name.
 
     An exact name or alias wins; otherwise the longest alias found inside the text ("PhD in data
-    science" -> big_data), so that "new energy vehicles" is not taken for "new energy".
+    science" -> big_data), so that "new energy vehicles" is not taken for "new energy". The flag is
+    True when the match is the field's own name in either language (the policy's words), False when
+    only an alias matched (our reading), ``None`` without a match.
     """
     norm = normalize(text)
-    best: tuple[int, str] | None = None
+    best: tuple[int, str, bool] | None = None
     for f in load_facts().fields:
+        names = {normalize(str(f["zh"])), normalize(str(f["en"]))}
         for alias in (f["zh"], f["en"], *f.get("aliases_zh", ()), *f.get("aliases_en", ())):
             a = normalize(str(alias))
             if not a:
                 continue
             if a == norm:
-                return f["id"]
+                return f["id"], a in names
             if _contains(norm, a) and (best is None or len(a) > best[0]):
-                best = (len(a), f["id"])
-    return best[1] if best else None
+                best = (len(a), f["id"], a in names)
+    return (best[1], best[2]) if best else (None, None)

@@ -10,7 +10,7 @@ from typing import Any
 
 from policy_kb.citation import article_name
 from policy_kb.eligibility.data import load_facts, messages
-from policy_kb.eligibility.rules import load_rules
+from policy_kb.eligibility.rules import DEFAULT_GROUP, load_rules
 
 
 def render(result: dict[str, Any], lang: str) -> str:
@@ -27,11 +27,7 @@ def render(result: dict[str, Any], lang: str) -> str:
         lines.append("• " + msg["category_line"].format(name=name, article=article_name(c["article"], lang), status=status))
         lines += [f"    - {reason}" for reason in c["reasons"]]
 
-    lines += ["", f"## {msg['heading_benefits']}"]
-    entries = load_facts().entries
-    lines += [
-        "• " + msg["benefit_line"].format(name=entries[b["id"]].name[lang], text=b["text"]) for b in result["benefits"]
-    ] or [msg["none"]]
+    lines += _benefit_sections(result["benefits"], lang)
 
     wp = result["work_permit"]
     lines += ["", f"## {msg['heading_work_permit']}", msg["points_line"].format(**wp)]
@@ -46,3 +42,21 @@ def render(result: dict[str, Any], lang: str) -> str:
 
     lines += ["", f"## {msg['heading_notice']}", result["notice"]]
     return "\n".join(lines)
+
+
+def _benefit_sections(benefits: list[dict[str, Any]], lang: str) -> list[str]:
+    """One heading per benefit group, in the data's order: what the policy offers on the answers
+    given (always shown, "(none)" when empty), then each group of what depends on a recognition or
+    selection the user does not have yet (only when it has entries), so the two are never mixed."""
+    msg = messages(lang)
+    entries = load_facts().entries
+    lines: list[str] = []
+    for group, heading in load_rules().benefit_groups.items():
+        items = [b for b in benefits if b["group"] == group]
+        if not items and group != DEFAULT_GROUP:
+            continue
+        lines += ["", f"## {heading[lang]}"]
+        lines += [
+            "• " + msg["benefit_line"].format(name=entries[b["id"]].name[lang], text=b["text"]) for b in items
+        ] or [msg["none"]]
+    return lines

@@ -5,10 +5,17 @@ something. An undecided result carries the profile keys whose answers would deci
 how the engine can say what is missing instead of guessing. The vocabulary is documented at the top
 of ``eligibility.yml``; :func:`check_condition` rejects anything else when the data is loaded, so a
 typo in the YAML fails the tests rather than silently never matching.
+
+Two answers are themselves partial, and are undecided exactly where they leave the question open:
+``talent_programme: unspecified`` (selected, not said by which programme) satisfies a list naming
+``unspecified``, fails one that names no programme at all (``[none]``), and is undecided for a list of
+particular programmes. ``{derived: name}`` reads a fact the engine works out from the whole profile
+before the rules run (the work-permit class estimate), passed in as ``derived``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -20,6 +27,12 @@ Condition = dict[str, Any]
 STATUS_RANK = {"unlikely": 0, "possible": 1, "likely": 2}
 _BOUNDS = ("_at_least", "_at_most")
 _ORDERED = {"degree": DEGREES}  # choice keys that `<key>_at_least` compares by position
+#: A partial answer and the values it may stand for ("selected by some programme, not said which").
+_PARTIAL = {("talent_programme", "unspecified"): frozenset({"provincial_regular", "provincial_key", "national"})}
+#: Facts the engine derives from the whole profile (``{derived: name}``), documented in eligibility.yml.
+DERIVED = ("work_permit_class_a",)
+#: The group of a benefit variant without ``group``: what the policy offers on the answers given.
+DEFAULT_GROUP = "offers"
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,9 @@ def check_condition(cond: Any, named: dict[str, Condition], seen: tuple[str, ...
     elif op == "unassessed":
         if not isinstance(arg, str):
             raise RuleError(f"unassessed: expected a label, got {arg!r}")
+    elif op == "derived":
+        if arg not in DERIVED:
+            raise RuleError(f"derived: expected one of {DERIVED}, got {arg!r}")
     elif op == "is_true":
         if _kind(arg) != "yes_no":
             raise RuleError(f"is_true: {arg!r} is not a yes/no answer")
@@ -83,20 +99,25 @@ def check_condition(cond: Any, named: dict[str, Condition], seen: tuple[str, ...
         raise RuleError(f"unknown condition operator {op!r}")
 
 
-def evaluate(cond: Condition, profile: Profile, named: dict[str, Condition]) -> Verdict:
-    """Three-valued truth of a (checked) condition for ``profile``."""
+def evaluate(cond: Condition, profile: Profile, named: dict[str, Condition],
+             derived: Mapping[str, Verdict] | None = None) -> Verdict:
+    """Three-valued truth of a (checked) condition for ``profile``; ``derived`` answers ``{derived: name}``."""
     ((op, arg),) = cond.items()
     if op == "all":
-        return _combine([evaluate(c, profile, named) for c in arg], decisive=False)
+        return _combine([evaluate(c, profile, named, derived) for c in arg], decisive=False)
     if op == "any":
-        return _combine([evaluate(c, profile, named) for c in arg], decisive=True)
+        return _combine([evaluate(c, profile, named, derived) for c in arg], decisive=True)
     if op == "not":
-        inner = evaluate(arg, profile, named)
+        inner = evaluate(arg, profile, named, derived)
         return inner if inner.value is None else Verdict(not inner.value)
     if op == "ref":
-        return evaluate(named[arg], profile, named)
+        return evaluate(named[arg], profile, named, derived)
     if op == "unassessed":
         return _UNDECIDED
+    if op == "derived":
+        if derived is None or arg not in derived:
+            raise RuleError(f"derived fact {arg!r} is not available here")
+        return derived[arg]
     if op in ("field_in_article", "field_listed"):
         return _field(op, arg, profile)
     key = _key_of(op, arg)
@@ -106,6 +127,8 @@ def evaluate(cond: Condition, profile: Profile, named: dict[str, Condition]) -> 
     if op == "is_true":
         return Verdict(value)
     if op.endswith("_in"):
+        if value not in arg and _PARTIAL.get((key, value), frozenset()) & set(arg):
+            return Verdict(None, frozenset({key}))  # "some programme": maybe one of these
         return Verdict(value in arg)
     if key in _ORDERED:
         value, arg = _ORDERED[key].index(value), _ORDERED[key].index(arg)
@@ -149,11 +172,12 @@ class Choice:
     undecided: tuple[tuple[int, frozenset[str]], ...]
 
 
-def first_match(conditions: list[Condition | None], profile: Profile, named: dict[str, Condition]) -> Choice:
+def first_match(conditions: list[Condition | None], profile: Profile, named: dict[str, Condition],
+                derived: Mapping[str, Verdict] | None = None) -> Choice:
     """Try ``conditions`` in order (``None`` always holds); stop at the first that holds."""
     undecided = []
     for i, cond in enumerate(conditions):
-        verdict = Verdict(True) if cond is None else evaluate(cond, profile, named)
+        verdict = Verdict(True) if cond is None else evaluate(cond, profile, named, derived)
         if verdict.value:
             return Choice(i, tuple(undecided))
         if verdict.value is None:
@@ -171,6 +195,8 @@ class Rules:
     next_steps: tuple[dict[str, Any], ...]
     questions: dict[str, dict[str, str]]
     statuses: dict[str, dict[str, str]]
+    #: Benefit group id -> its heading in each language, in the order the report shows them.
+    benefit_groups: dict[str, dict[str, str]]
 
     def category_name(self, category: dict[str, Any], lang: str) -> str:
         if "fact" in category:
@@ -188,7 +214,7 @@ def _all_conditions(doc: dict[str, Any]) -> list[Any]:
     for c in doc["categories"]:
         conds += [o["when"] for o in c["outcomes"]] + [n["when"] for n in c.get("notes", ())]
     for b in doc["benefits"]:
-        conds += [v["when"] for v in b.get("variants", ())]
+        conds += [v["when"] for v in b.get("variants", ()) if v["when"] is not None]
     conds += [s["when"] for s in doc["next_steps"] if s.get("when") is not None]
     return conds
 
@@ -207,6 +233,11 @@ def _check_doc(doc: dict[str, Any]) -> None:
     for b in doc["benefits"]:
         if b["id"] not in entries:
             raise RuleError(f"benefit {b['id']}: not in facts.yml")
+        for v in b.get("variants", ()):
+            if v.get("group", DEFAULT_GROUP) not in doc["benefit_groups"]:
+                raise RuleError(f"benefit {b['id']}: unknown group {v['group']!r}")
+    if next(iter(doc["benefit_groups"])) != DEFAULT_GROUP:
+        raise RuleError(f"benefit_groups: {DEFAULT_GROUP!r} must come first")
     missing_questions = set(SCHEMA) - set(doc["questions"])
     if missing_questions:
         raise RuleError(f"questions: no label for {sorted(missing_questions)}")
@@ -224,4 +255,5 @@ def load_rules() -> Rules:
         next_steps=tuple(doc["next_steps"]),
         questions=doc["questions"],
         statuses=doc["statuses"],
+        benefit_groups=doc["benefit_groups"],
     )

@@ -29,8 +29,8 @@ def test_travel_subsidy_needs_a_masters_and_a_year_in_shanxi(benefit_ids: Ids) -
     assert "international_travel_subsidy" not in benefit_ids({"degree": "bachelor", "years_in_shanxi": 3})
     now = _benefit({"degree": "master", "years_in_shanxi": 1}, "international_travel_subsidy")
     later = _benefit({"degree": "master", "years_in_shanxi": 0.5}, "international_travel_subsidy")
-    assert "so you can apply" in now["text"]
-    assert "once you have worked in Shanxi for a year" in later["text"]
+    assert "on either reading of the policy you can apply" in now["text"] and now["group"] == "offers"
+    assert "once you have worked in Shanxi for a year" in later["text"] and later["group"] == "if_recognised"
     assert now["article"] == 6
 
 
@@ -46,9 +46,10 @@ def test_programme_funding_is_never_promised(benefit_ids: Ids) -> None:
     assert "key_programme_funding" not in benefit_ids({"degree": "bachelor", "talent_programme": "none", "advanced_technology": False, "role": "other", "field": "retail"})
 
 
-def test_permanent_residence_priority_needs_programme_selection(benefit_ids: Ids) -> None:
-    assert "permanent_residence_priority" in benefit_ids({"degree": "master", "talent_programme": "national"})
-    assert "permanent_residence_priority" not in benefit_ids({"degree": "master", "talent_programme": "none"})
+def test_permanent_residence_priority_needs_programme_selection() -> None:
+    assert _benefit({"degree": "master", "talent_programme": "national"}, "permanent_residence_priority")["group"] == "offers"
+    assert _benefit({"degree": "master", "talent_programme": "none"}, "permanent_residence_priority")["group"] == "if_programme"
+    assert _benefit({"degree": "master", "talent_programme": "provincial_key"}, "permanent_residence_priority")["group"] == "if_high_end"
 
 
 def test_green_channel_residence_and_green_card_follow_a_category(benefit_ids: Ids) -> None:

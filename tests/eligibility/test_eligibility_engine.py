@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from policy_kb.citation import cite
 from policy_kb.eligibility import evaluate
 from policy_kb.eligibility.profile import DEGREES, SCHEMA
+from policy_kb.eligibility.rules import load_rules
 
 REALISTIC = {"degree": "doctorate", "degree_from": "overseas_top", "years_experience": 7, "field": "coal-bed methane",
              "age": 41, "role": "researcher", "annual_salary_cny": 300_000, "months_per_year_in_china": 10}
@@ -25,8 +26,9 @@ def assert_schema(result: dict[str, Any], lang: str) -> None:
         assert c["reasons"], c["id"]
         for reason in c["reasons"]:
             assert reason.endswith(cite(c["article"], lang)), reason
+    groups = set(load_rules().benefit_groups)
     for b in result["benefits"]:
-        assert set(b) == {"id", "article", "text"}
+        assert set(b) == {"id", "article", "group", "text"} and b["group"] in groups
         assert b["text"].endswith(cite(b["article"], lang))
     wp = result["work_permit"]
     assert set(wp) == {"points", "max_points", "class", "class_if_max", "items", "basis"}
