@@ -245,3 +245,23 @@ def test_unusable_settings_disable_the_channel_instead_of_the_server(settings: d
         monkeypatch.delenv(k, raising=False)
     ch = WeChatInput.from_credentials({"appid": APPID, **settings})
     assert ch.protocol is None and problem in ch.problem
+
+
+def test_without_a_mode_the_channel_expects_safe_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plaintext is never a silent default: with only a token the channel stays off and says why."""
+    monkeypatch.setenv("WECHAT_TOKEN", TOKEN)
+    for k in ("WECHAT_MODE", "WECHAT_AES_KEY", "WECHAT_APPID"):
+        monkeypatch.delenv(k, raising=False)
+    ch = WeChatInput.from_credentials(None)
+    assert ch.protocol is None and "EncodingAESKey" in ch.problem and "WECHAT_MODE=plain" in ch.problem
+    monkeypatch.setenv("WECHAT_AES_KEY", AES_KEY)
+    monkeypatch.setenv("WECHAT_APPID", APPID)
+    assert WeChatInput.from_credentials(None).protocol.mode == "safe"
+
+
+@pytest.mark.parametrize("mode, warned", [("plain", True), ("compat", False), ("safe", False)])
+def test_plain_mode_is_announced_at_start_up(mode: str, warned: bool, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.channels.wechat"):
+        ch = WeChatInput(TOKEN, APPID, SECRET, AES_KEY, mode=mode)
+    assert ch.protocol.mode == mode
+    assert any("plain mode" in r.getMessage() for r in caplog.records) is warned
