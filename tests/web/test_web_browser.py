@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from bot.web.session import COOKIE_NAME
 from tests.conftest import ROOT
-from tests.web.conftest import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot
+from tests.web.conftest import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot, web_process
 
-UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 #: Console messages a test that cuts the server off expects to see.
 NETWORK_NOISE = ("Failed to load resource", "net::ERR")
 
@@ -146,14 +147,19 @@ def test_booking_through_the_page(open_page, stack) -> None:
 
 # --- language -------------------------------------------------------------------------------------------
 
+def _conversation_cookie(page: Page) -> dict:
+    cookies = [c for c in page.context.cookies() if c["name"] == COOKIE_NAME]
+    assert len(cookies) == 1, cookies
+    return cookies[0]
+
+
 def test_language_switch_changes_the_page_and_the_assistant(open_page, stack) -> None:
     page, watch = open_page(stack.web_url + "/", locale="zh-CN")
-    sender = page.evaluate("localStorage.getItem('jincai.conversation')")
-    assert UUID_RE.match(sender), sender
+    assert page.context.cookies() == [], "no conversation before the first message"
 
     with page.expect_request("**/api/chat") as request:
         page.get_by_role("button", name="English").click()
-    assert request.value.post_data_json == {"sender": sender, "message": '/switch_language{"target_language":"en"}'}
+    assert request.value.post_data_json == {"message": '/switch_language{"target_language":"en"}'}, "no id from the page"
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("#send")).to_have_text("Send")
     expect(page.locator("#message")).to_have_attribute("placeholder", re.compile("Type your question"))
@@ -161,6 +167,9 @@ def test_language_switch_changes_the_page_and_the_assistant(open_page, stack) ->
     expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
     expect(page.get_by_role("button", name="中文")).to_have_attribute("aria-pressed", "false")
     bot_reply(page, "I'll answer in English")
+    cookie = _conversation_cookie(page)  # the server's id, out of the page script's reach
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+    assert COOKIE_NAME not in page.evaluate("document.cookie")
     send(page, "绿卡有什么用")  # asked in Chinese, answered in the chosen language
     bot_reply(page, "(Source: Article 18)")
     screenshot(page, "chat-en")
@@ -172,14 +181,14 @@ def test_language_switch_changes_the_page_and_the_assistant(open_page, stack) ->
     send(page, "How much is the Friendship Award?")
     bot_reply(page, "（依据：第十四条）")
 
-    page.reload()  # the choice and the conversation id stay with the browser
+    page.reload()  # the page's language and the server's conversation stay with the browser
     page.wait_for_selector("body[data-ready=true]")
     expect(page.locator("#send")).to_have_text("发送")
-    assert page.evaluate("localStorage.getItem('jincai.conversation')") == sender
+    assert _conversation_cookie(page)["value"] == cookie["value"]
     with page.expect_request("**/api/chat") as request:
-        send(page, "谢谢")
-    assert request.value.post_data_json["sender"] == sender
-    bot_reply(page, re.compile("."))
+        send(page, "What does the green card give me?")
+    assert request.value.post_data_json == {"message": "What does the green card give me?"}
+    bot_reply(page, "（依据：第十八条）")  # the same conversation: the language chosen before the reload holds
     assert watch.script_errors() == []
 
 
@@ -271,6 +280,32 @@ def test_lost_server_gives_a_clear_message_and_keeps_the_input(open_page, web_wi
     expect(notice).to_be_hidden()
     expect(page.locator("#message")).to_have_value("")
     assert watch.script_errors(allow=NETWORK_NOISE) == []
+
+
+@pytest.fixture(scope="module")
+def web_limited(stub_rasa) -> Iterator[str]:
+    """A web process that lets a conversation send two messages a minute, talking to the stub Rasa."""
+    with web_process(stub_rasa.url, name="web-limited", env={"WEB_RATE_LIMIT": "2"}) as web:
+        yield web.url
+
+
+def test_sending_too_fast_is_explained_and_keeps_the_input(open_page, web_limited, stub_rasa) -> None:
+    page, watch = open_page(web_limited + "/", locale="zh-CN")
+    for text in ("第一条", "第二条"):
+        with page.expect_request("**/api/chat") as request:
+            send(page, text)
+        assert request.value.post_data_json == {"message": text}
+        bot_reply(page, f"echo: {text}")
+    assert stub_rasa.received[-1]["sender"] == stub_rasa.received[-2]["sender"], "one conversation for the tab"
+    send(page, "第三条")
+    notice = page.locator("#notice")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("您发送得太快了")
+    expect(notice).to_contain_text("sending messages too quickly")
+    expect(page.locator("#message")).to_have_value("第三条")
+    expect(last_user_bubble(page)).to_contain_text("未发送")
+    assert stub_rasa.received[-1]["message"] == "第二条", "the refused message never reached Rasa"
+    assert watch.script_errors(allow=("429",)) == []
 
 
 # --- phone, keyboard, screen reader ----------------------------------------------------------------------

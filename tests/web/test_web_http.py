@@ -15,7 +15,7 @@ import pytest
 from bot.user_text import MAX_MESSAGE_CHARS
 from bot.web.app import MAX_QUERY_CHARS
 from tests.conftest import run_cli
-from tests.web.conftest import STAFF_TOKEN, StubRasa, chat, http
+from tests.web.conftest import STAFF_TOKEN, StubRasa, chat, http, web_process
 
 AUTH = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 WEB_SENDER_RE = re.compile(r"^web:[A-Za-z0-9_-]{32}$")
@@ -182,3 +182,36 @@ def test_chat_says_clearly_when_rasa_cannot_be_reached(web_without_staff: str) -
 def test_chat_reports_a_failing_or_slow_rasa(web_with_staff: str, message: str, status: int, code: str) -> None:
     r = chat(web_with_staff, {"message": message})
     assert r.status == status and r.json()["error"] == code
+
+
+def test_conversation_ids_survive_a_restart_through_the_generated_key_file(tmp_path, stub_rasa: StubRasa) -> None:
+    key = tmp_path / "var" / "web_session.key"
+    options = ("--session-secret-file", str(key))
+    with web_process(stub_rasa.url, None, *options, name="web-keyfile", env={"WEB_SESSION_SECRET": None}) as web:
+        first = chat(web.url, {"message": "hi"})
+        sender = stub_rasa.received[-1]["sender"]
+    assert key.stat().st_mode & 0o777 == 0o600, "the key is readable by its owner only"
+    written = key.read_bytes()
+    with web_process(stub_rasa.url, None, *options, name="web-keyfile", env={"WEB_SESSION_SECRET": None}) as web:
+        again = chat(web.url, {"message": "still me"}, cookie=first.session_cookie)
+        assert again.status == 200 and again.session_cookie is None
+        assert stub_rasa.received[-1]["sender"] == sender
+    assert key.read_bytes() == written, "generated once, never overwritten"
+    with web_process(stub_rasa.url, None, name="web-otherkey") as web:  # another key: the old cookie is a stranger
+        assert chat(web.url, {"message": "hi"}, cookie=first.session_cookie).session_cookie
+        assert stub_rasa.received[-1]["sender"] != sender
+
+
+def test_a_short_session_secret_is_refused_at_start_up(stub_rasa: StubRasa) -> None:
+    with pytest.raises(RuntimeError, match="exited"), \
+            web_process(stub_rasa.url, None, name="web-shortsecret", env={"WEB_SESSION_SECRET": "too-short"}):
+        pass
+
+
+def test_nothing_is_shared_with_other_origins(web_with_staff: str) -> None:
+    evil = {"Origin": "https://evil.example"}
+    for method, path, body in (("GET", "/", None), ("POST", "/api/chat", {"message": "hi"}),
+                               ("OPTIONS", "/api/chat", None), ("GET", "/api/staff/check", None)):
+        r = http(method, web_with_staff + path, body, headers={**evil, **AUTH,
+                                                             "Access-Control-Request-Method": "POST"})
+        assert not any(h.lower().startswith("access-control-") for h in r.headers), (method, path, r.headers)
