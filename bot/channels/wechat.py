@@ -93,10 +93,10 @@ RATE_LIMIT = 20
 RATE_WINDOW_S = 60.0
 #: The Rasa sender id of a follower is this prefix + openid (the web front uses ``web:``).
 SENDER_PREFIX = "wx:"
-
-texts = BilingualTexts(Path(__file__).with_name("wechat_texts.yml"))
 #: How often a delivery on another worker looks for the answer in the shared store.
 POLL = 0.1
+#: What the channel itself says (rate limit, oversize text), in both languages.
+texts = BilingualTexts(Path(__file__).with_name("wechat_texts.yml"))
 
 #: Settings: credentials.yml key -> environment variable used when the key is missing or empty.
 ENV = {
