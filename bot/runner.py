@@ -172,11 +172,11 @@ class Services:
 
     def ports(self, actions_only: bool = False) -> list[tuple[str, str, int]]:
         """(name, interface, port) of every service this start needs."""
-        wanted = [("action server (ACTION_PORT)", self.action_interface, self.action_port)]
+        wanted = [("the action server (ACTION_PORT)", self.action_interface, self.action_port)]
         if not actions_only:
             wanted.append(("Rasa (RASA_PORT)", self.rasa_interface, self.rasa_port))
             if self.with_web:
-                wanted.append(("web front (WEB_PORT)", self.web_interface, self.web_port))
+                wanted.append(("the web front (WEB_PORT)", self.web_interface, self.web_port))
         return wanted
 
     def check_ports(self, actions_only: bool = False) -> None:
@@ -190,7 +190,7 @@ class Services:
                 except OSError as e:
                     if e.errno != errno.EADDRINUSE:
                         raise
-                    raise PortInUse(f"port {port} for the {name} is already in use on {interface}: "
+                    raise PortInUse(f"port {port} for {name} is already in use on {interface}: "
                                     "stop what holds it or choose another port") from None
 
     def private_paths(self) -> list[Path]:
