@@ -9,7 +9,8 @@ The web proxy checks its input, but Rasa's own port takes the same rules itself 
 it, not only the proxy, is bounded): a message over ``MAX_MESSAGE_CHARS`` or empty once cleaned
 (:func:`bot.user_text.clean_user_text`: no control characters, no lone surrogates) gets a polite
 answer and never reaches NLU or the tracker store; a missing or unprintable ``sender`` is refused
-the same way instead of falling into Rasa's shared ``default`` conversation. Message text is never logged.
+the same way instead of falling into Rasa's shared ``default`` conversation; the client's ``metadata`` and
+``input_channel`` are not taken. Message text is never logged.
 """
 
 from __future__ import annotations
@@ -48,12 +49,26 @@ class SafeRestInput(RestInput):
     def name(cls) -> str:
         return "rest"
 
+    @staticmethod
+    def _body(req: Request) -> dict[str, Any]:
+        body = req.json
+        return body if isinstance(body, dict) else {}  # a JSON list or string is refused, not a 500
+
     async def _extract_sender(self, req: Request) -> str | None:
         """The body's sender if it is a printable string of 1-128 characters, else "" (refused below)."""
-        sender = (req.json or {}).get("sender")
+        sender = self._body(req).get("sender")
         if isinstance(sender, str) and 0 < len(sender) <= MAX_SENDER_CHARS and sender.isprintable():
             return sender
         return ""
+
+    def _extract_message(self, req: Request) -> str | None:
+        return self._body(req).get("message")
+
+    def _extract_input_channel(self, req: Request) -> str:
+        return self.name()  # not the client's to choose: actions may format by channel
+
+    def get_metadata(self, request: Request) -> dict[str, Any] | None:
+        return None  # a client's metadata would be stored in the tracker unbounded and unchecked
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
         async def answered(msg: UserMessage) -> None:
