@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import redis
 from aiohttp import hdrs, web
 
 from bot.cli.faq import response_json
@@ -129,12 +130,22 @@ def _rate_limited() -> web.Response:
     return error(429, "rate_limited", {"Retry-After": str(RATE_WINDOW_S)}, seconds=RATE_WINDOW_S)
 
 
+async def _allow(limiter: RateLimiter, key: str) -> bool:
+    """``limiter.allow(key)`` off the event loop (it may ask Redis); if Redis fails, the request goes through:
+    a broken counter must not take the chat down."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, limiter.allow, key)
+    except redis.RedisError as e:
+        log.warning("rate limit not checked: %s", type(e).__name__)
+        return True
+
+
 async def chat(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     conversation_id = config.sessions.verify(request.cookies.get(COOKIE_NAME))
     cookie = None
     if conversation_id is None:  # no cookie, or one this server did not sign: a conversation of its own
-        if not config.new_conversations.allow(config.sessions.pseudonym(request.remote or "")):
+        if not await _allow(config.new_conversations, config.sessions.pseudonym(request.remote or "")):
             return _rate_limited()
         conversation_id, cookie = config.sessions.issue()
     response = await _chat_turn(request, config, conversation_id)
@@ -146,7 +157,7 @@ async def chat(request: web.Request) -> web.Response:
 
 
 async def _chat_turn(request: web.Request, config: Config, conversation_id: str) -> web.Response:
-    if not config.messages.allow(conversation_id):
+    if not await _allow(config.messages, conversation_id):
         return _rate_limited()
     try:
         body = await request.json()

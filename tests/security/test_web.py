@@ -194,6 +194,17 @@ def test_one_conversation_flooding_gets_429(front: WebProcess, stub_rasa: StubRa
     assert _sender_of(stub_rasa, chat(front.url, {"message": "someone else"})) != stub_rasa.received[before]["sender"]
 
 
+def test_the_limit_holds_across_workers_sharing_redis(stub_rasa: StubRasa) -> None:
+    """Two web workers with one REDIS_URL count one conversation's messages together."""
+    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    env = {"WEB_RATE_LIMIT": str(RATE_LIMIT), "REDIS_URL": redis_url}
+    with web_process(stub_rasa.url, name="security-web-redis-a", env=env) as a, \
+            web_process(stub_rasa.url, name="security-web-redis-b", env=env) as b:
+        cookie = chat(a.url, {"message": "0"}).session_cookie
+        statuses = [chat((a, b)[i % 2].url, {"message": str(i)}, cookie=cookie).status for i in range(1, 8)]
+    assert statuses == [200] * (RATE_LIMIT - 1) + [429] * 3
+
+
 def test_new_conversations_from_one_address_are_limited(stub_rasa: StubRasa) -> None:
     """Dropping the cookie to get a fresh limit does not help: new ids per client address are counted too."""
     with web_process(stub_rasa.url, name="security-web-new",
