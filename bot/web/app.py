@@ -18,7 +18,7 @@
 
 Every request is checked before its body is read: a ``Content-Encoding`` is refused (aiohttp 3.9 would
 inflate the body before ``client_max_size`` applies, so the parser's decompression is off as well), and
-an ``Authorization`` or ``Cookie`` that is not printable ASCII gets a 400. Message text is never logged.
+an ``Authorization`` that is not printable ASCII gets a 400, as does such a ``Cookie`` on the chat API. Message text is never logged.
 """
 
 from __future__ import annotations
@@ -130,6 +130,21 @@ def _rate_limited() -> web.Response:
     return error(429, "rate_limited", {"Retry-After": str(RATE_WINDOW_S)}, seconds=RATE_WINDOW_S)
 
 
+def _printable_ascii(value: str) -> bool:
+    """aiohttp decodes header bytes leniently (non-UTF-8 bytes become lone surrogates): refuse those."""
+    return value.isascii() and value.isprintable()
+
+
+def _session_cookie(request: web.Request) -> str | None:
+    """The value of our cookie. Not ``request.cookies``: http.cookies raises on a name it finds illegal
+    (``a(b=c``), and another site on this host may have set one; only ours matters here."""
+    for part in request.headers.get(hdrs.COOKIE, "").split(";"):
+        name, _, value = part.strip().partition("=")
+        if name == COOKIE_NAME:
+            return value.strip()
+    return None
+
+
 async def _allow(limiter: RateLimiter, key: str) -> bool:
     """``limiter.allow(key)`` off the event loop (it may ask Redis); if Redis fails, the request goes through:
     a broken counter must not take the chat down."""
@@ -142,7 +157,9 @@ async def _allow(limiter: RateLimiter, key: str) -> bool:
 
 async def chat(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    conversation_id = config.sessions.verify(request.cookies.get(COOKIE_NAME))
+    if not _printable_ascii(request.headers.get(hdrs.COOKIE, "")):
+        return error(400, "bad_header")
+    conversation_id = config.sessions.verify(_session_cookie(request))
     cookie = None
     if conversation_id is None:  # no cookie, or one this server did not sign: a conversation of its own
         if not await _allow(config.new_conversations, config.sessions.pseudonym(request.remote or "")):
@@ -322,8 +339,6 @@ def article_json(kb: Any, ref: int | None) -> dict[str, Any]:
 
 # --- the application ---------------------------------------------------------------------------------
 
-#: Headers the front reads whose value must be printable ASCII (aiohttp decodes other bytes leniently).
-_ASCII_HEADERS = ("Authorization", "Cookie")
 
 
 @web.middleware
@@ -331,10 +346,8 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     """What every request must pass before its body is read, and JSON for aiohttp's own refusals."""
     if hdrs.CONTENT_ENCODING in request.headers:
         return error(415, "compressed_body")
-    for name in _ASCII_HEADERS:
-        value = request.headers.get(name, "")
-        if not (value.isascii() and value.isprintable()):
-            return error(400, "bad_header")
+    if not _printable_ascii(request.headers.get(hdrs.AUTHORIZATION, "")):
+        return error(400, "bad_header")
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return error(413, "body_too_large")
     try:

@@ -179,6 +179,17 @@ def test_malformed_headers_get_a_400(front: WebProcess, stub_rasa: StubRasa, pat
     assert "Traceback" not in front.log.read_text(encoding="utf-8", errors="replace")
 
 
+def test_cookies_python_finds_illegal_are_no_500(front: WebProcess, stub_rasa: StubRasa) -> None:
+    """``http.cookies`` raises on names like ``a(b``, which another app on this host may set: only ours counts."""
+    victim = chat(front.url, {"message": "hi"})
+    victim_sender = _sender_of(stub_rasa, victim)
+    r = chat(front.url, {"message": "hi again"}, cookie=f"a(b=c; {{=}}; {victim.session_cookie}")
+    assert r.status == 200 and r.session_cookie is None and stub_rasa.received[-1]["sender"] == victim_sender
+    r = chat(front.url, {"message": "hi"}, cookie="x@y=1")
+    assert r.status == 200 and r.session_cookie
+    assert http("GET", f"{front.url}/", headers={"Cookie": "a(b=c"}).status == 200
+
+
 # --- finding 3: flooding -------------------------------------------------------------------------------
 
 def test_one_conversation_flooding_gets_429(front: WebProcess, stub_rasa: StubRasa) -> None:
