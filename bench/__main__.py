@@ -1,6 +1,7 @@
 """``make bench``: run the benchmarks, print a summary, write ``bench/results/*.json``.
 
-``python -m bench [search] [nlu] [rest]`` runs a subset; no argument runs all three.
+``python -m bench [search] [nlu] [rest] [load] [profile]`` runs a subset; no argument runs search, nlu,
+rest and load (``profile`` samples the servers under load with py-spy and is run on its own).
 """
 
 from __future__ import annotations
@@ -59,11 +60,34 @@ def rest() -> None:
     print(f"  training: {t['seconds']} s, peak memory {t['peak_rss_mb']} MB")
 
 
+def load() -> None:
+    from bench import load as load_bench
+
+    print("Locust over REST: the assistant and a vanilla `rasa init` bot, same run")
+    result = load_bench.run()
+    load_bench.save(result)
+    print(load_bench.table(result), end="")
+    print(f"  (bench/results/load.md, load.json, load.png; load average {result['load_average_at_start']} at start)")
+
+
+def profile() -> None:
+    from bench import load as load_bench
+
+    result = load_bench.profile()
+    _save("profile", result)
+    print(f"py-spy under {result['users']} concurrent conversations: {result['load']['turns_per_s']} turns/s")
+    for process in ("rasa", "actions"):
+        print(f"  {process} server, % of busy samples (inclusive):")
+        for name, pct in result[process]["categories_pct"].items():
+            print(f"    {pct:5.1f}  {name}")
+
+
 def main() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    chosen = sys.argv[1:] or ["search", "nlu", "rest"]
+    chosen = sys.argv[1:] or ["search", "nlu", "rest", "load"]
+    commands = {"search": search, "nlu": nlu, "rest": rest, "load": load, "profile": profile}
     for name in chosen:
-        {"search": search, "nlu": nlu, "rest": rest}[name]()
+        commands[name]()
 
 
 if __name__ == "__main__":

@@ -1,24 +1,37 @@
-"""The trained Rasa model, named by the content hash of everything that shapes it.
+"""The trained Rasa model, named by the content hash of everything that shapes it, kept in a cache.
 
 ``make run`` and the tests call :func:`ensure_model`: it trains only when no model exists for the
 current training data, config, domain, custom NLU code and KB (the KB's terms feed the tokenizer and
 the entity extractor), so CI trains once per change and a laptop once per edit.
+
+The models live outside the clone, in :data:`CACHE_DIR` (``ASSISTANT_CACHE_DIR``, else
+``$XDG_CACHE_HOME/shanxi-talent-assistant``, else ``~/.cache/shanxi-talent-assistant``), so a fresh
+clone on the same machine (CI's, every run) finds the model its inputs already produced instead of
+training for minutes. Rasa's own training cache sits beside them: a change to the domain alone reuses
+the trained NLU components. Training happens under a file lock and lands by an atomic rename, so two
+runs that need the same model train it once and nobody loads half a file.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from policy_kb.source import KB_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models"
+CACHE_DIR = Path(os.environ.get("ASSISTANT_CACHE_DIR")
+                 or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shanxi-talent-assistant")
+MODELS = CACHE_DIR / "models"
+RASA_CACHE = CACHE_DIR / "rasa-training-cache"
+#: models kept; several clones (CI runs, engineers' branches) share the directory
+KEEP_MODELS = 8
 #: Files and folders whose content decides the model.
-KEEP_MODELS = 3
 MODEL_INPUTS = ("config.yml", "domain", "data", "bot/nlu", "policy_kb/text.py",
                 *(f"policy_kb/data/{name}" for name in KB_FILES))
 
@@ -44,6 +57,12 @@ def rasa_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "rasa", *args]
 
 
+def training_env(rasa_cache: Path = RASA_CACHE) -> dict[str, str]:
+    """The environment of ``rasa train``: quiet TensorFlow, Rasa's training cache at ``rasa_cache``."""
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_CACHE_DIRECTORY": str(rasa_cache),
+            "PYTHONPATH": str(ROOT)}
+
+
 def ensure_model(quiet: bool = False) -> Path:
     """The model for the current inputs, training it first if it does not exist."""
     from bot.nlu.training_data import write_generated
@@ -52,13 +71,22 @@ def ensure_model(quiet: bool = False) -> Path:
     path = model_path()
     if path.exists():
         return path
-    MODELS.mkdir(exist_ok=True)
-    cmd = rasa_command("train", "--config", "config.yml", "--domain", "domain", "--data", "data",
-                       "--out", str(MODELS), "--fixed-model-name", path.name.removesuffix(".tar.gz"))
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL if quiet else None)
+    MODELS.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with open(MODELS / f"{path.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another run training the same inputs: wait for its model
+        if not path.exists():
+            _train(path, quiet)
+    (MODELS / f"{path.name}.lock").unlink(missing_ok=True)
     # keep the directory from growing with every edit, but leave recent models to processes using them
     for old in sorted(MODELS.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_MODELS:]:
         old.unlink(missing_ok=True)
     return path
+
+
+def _train(path: Path, quiet: bool) -> None:
+    with tempfile.TemporaryDirectory(dir=MODELS, prefix=".training-") as tmp:
+        name = path.name.removesuffix(".tar.gz")
+        cmd = rasa_command("train", "--config", "config.yml", "--domain", "domain", "--data", "data",
+                           "--out", tmp, "--fixed-model-name", name)
+        subprocess.run(cmd, cwd=ROOT, env=training_env(), check=True, stdout=subprocess.DEVNULL if quiet else None)
+        os.replace(Path(tmp) / path.name, path)
