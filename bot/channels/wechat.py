@@ -263,6 +263,9 @@ class WeChatInput(InputChannel):
         @bp.route("/webhook", methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
             arrival = time.monotonic()
+            # a streaming route: nothing is read yet. Bound it now, which also bounds what Sanic
+            # drains of an unread body after an early answer
+            request.stream.request_max_size = MAX_BODY
             if self.protocol is None:
                 return response.text("WeChat channel not configured", status=503)
             args = _args(request)
@@ -505,7 +508,6 @@ class WeChatInput(InputChannel):
 
 async def _read_body(request: Request) -> bytes | None:
     """The request body, or None as soon as it passes :data:`MAX_BODY` (declared or streamed)."""
-    request.stream.request_max_size = MAX_BODY
     try:
         await request.receive_body()
     except PayloadTooLarge:

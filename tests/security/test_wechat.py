@@ -84,6 +84,8 @@ def test_a_stale_or_future_signature_is_refused(make_server: Callable[..., Chann
     params, body = platform.request(platform.fields(new_openid(), "text", Content="我是谁都可以"), timestamp=ts)
     assert post(server, params, body).status_code == 403
     assert platform.verify("echo", timestamp=ts).status_code == 403
+    params, _ = platform.request(platform.fields(new_openid(), "text", Content="x"), timestamp=ts)
+    assert post(server, params, b"<xml>" + b" " * 1_000_000).status_code == 403  # refused unread, not 413
     assert agent.received == []
     # the same push signed now is answered: the refusal is about the time, nothing else
     params, body = platform.request(platform.fields(new_openid(), "text", Content="你好"))
