@@ -66,6 +66,27 @@ def test_unassessed_is_never_decided_and_asks_nothing() -> None:
 
 
 @pytest.mark.parametrize(
+    ("programmes", "expected"),
+    [
+        (["unspecified"], Verdict(True)),
+        (["none"], Verdict(False)),
+        (["national"], Verdict(None, frozenset({"talent_programme"}))),
+        (["national", "provincial_key", "provincial_regular"], Verdict(None, frozenset({"talent_programme"}))),
+        (["none", "unspecified"], Verdict(True)),
+    ],
+)
+def test_a_programme_not_named_is_undecided_for_particular_programmes(programmes: list[str], expected: Verdict) -> None:
+    assert verdict({"talent_programme_in": programmes}, talent_programme=True) == expected
+
+
+def test_derived_facts_come_from_the_engine() -> None:
+    profile = parse_profile({})
+    assert evaluate({"derived": "work_permit_class_a"}, profile, NAMED, {"work_permit_class_a": Verdict(False)}) == Verdict(False)
+    with pytest.raises(RuleError):  # the points table has no derived facts: asking for one is a bug
+        evaluate({"derived": "work_permit_class_a"}, profile, NAMED)
+
+
+@pytest.mark.parametrize(
     "cond",
     [
         {"degree_at_least": "phd"},
@@ -77,6 +98,7 @@ def test_unassessed_is_never_decided_and_asks_nothing() -> None:
         {"any": []},
         {"maybe": "degree"},
         {"age_at_most": 40, "degree_at_least": "master"},
+        {"derived": "class_b"},
     ],
 )
 def test_malformed_conditions_are_rejected_when_loading(cond: dict[str, Any]) -> None:
@@ -145,9 +167,9 @@ def test_every_category_names_its_article_and_orders_outcomes_best_first() -> No
 
 
 def test_vague_articles_can_never_be_likely() -> None:
-    """Articles 3 and 4 set no measurable bar; the data must not offer `likely` for them."""
+    """Articles 3, 4 and 10 (优秀, 高水平, 高层次) set no measurable bar; the data must not offer `likely`."""
     for c in load_yaml("eligibility.yml")["categories"]:
-        if c["article"] in (3, 4):
+        if c["article"] in (3, 4, 10):
             assert {o["status"] for o in c["outcomes"]} <= {"possible", "unlikely"}, c["id"]
 
 
@@ -155,3 +177,11 @@ def test_every_profile_key_has_a_question_in_both_languages() -> None:
     questions = load_yaml("eligibility.yml")["questions"]
     assert set(questions) == set(SCHEMA)
     assert all(q["zh"] and q["en"] for q in questions.values())
+
+
+def test_benefit_groups_are_known_and_offers_come_first() -> None:
+    rules = load_rules()
+    assert next(iter(rules.benefit_groups)) == "offers"
+    assert all(set(h) == {"zh", "en"} for h in rules.benefit_groups.values())
+    used = {v.get("group", "offers") for b in rules.benefits for v in b.get("variants", ())}
+    assert used == set(rules.benefit_groups)  # every heading is used, and only those
