@@ -159,3 +159,19 @@ def test_the_cli_purges_and_forgets_in_rasas_own_tracker_file(tmp_path: Path) ->
     engine = create_engine(f"sqlite:///{path}")
     assert senders(engine) == set()
     engine.dispose()
+
+
+def test_the_tracker_store_is_found_as_rasa_finds_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scale profile's PostgreSQL settings and the embedded SQLite file, read from the same files Rasa reads."""
+    settings = {"TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432", "TRACKER_DB_NAME": "trackers",
+                "TRACKER_DB_USER": "rasa", "TRACKER_DB_PASSWORD": "s3cret"}
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("ENDPOINTS", "deploy/endpoints.scale.yml")
+    rasas = SQLTrackerStore.get_db_url("postgresql", "127.0.0.1", 5432, "trackers", "rasa", "s3cret")
+    assert privacy.tracker_url().render_as_string(hide_password=False) == rasas.render_as_string(hide_password=False)
+    monkeypatch.setenv("ENDPOINTS", "endpoints.yml")
+    monkeypatch.setenv("TRACKER_SQLITE_PATH", "var/elsewhere.sqlite3")
+    assert privacy.tracker_url() == f"sqlite:///{ROOT / 'var' / 'elsewhere.sqlite3'}"
+    monkeypatch.delenv("TRACKER_SQLITE_PATH")
+    assert privacy.tracker_url() == f"sqlite:///{privacy.DEFAULT_TRACKER_SQLITE}"
