@@ -12,24 +12,36 @@ policy's answer at once and their own verdict at the end.
 
 from __future__ import annotations
 
+import json
 import re
-from abc import ABC, abstractmethod
+from abc import ABC
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
+from actions.choices import payload_entities, pick, short_reply
+from actions.form_base import (
+    FORM_STATE_SLOTS,
+    STOP_FORM,
+    AskSlot,
+    TypedForm,
+    entity,
+    latest_intent,
+    leave_note,
+    leave_prompt,
+    typed,
+)
 from actions.language import reply_language
 from actions.policy import ranked_answers
 from actions.texts import text
+from actions.verdict import PARTS, part, part_buttons, summary
 from bot.nlu.extraction import extractor
 from bot.nlu.numbers import parse_number
 from policy_kb.eligibility.engine import evaluate
 from policy_kb.eligibility.profile import DEGREES, MAX_FIELD_CHARS, ProfileError, parse_profile
-from policy_kb.eligibility.report import render
 from policy_kb.lang import word_units
 from policy_kb.search import default_searcher
 
@@ -39,6 +51,8 @@ AGE_RANGE = (16, 100)
 YEARS_RANGE = (0, 60)
 #: Slots that become profile keys as they are; the four form slots are converted below.
 EXTRA_PROFILE_SLOTS = ("degree_from", "role", "shanxi_roots", "hk_macao_taiwan", "holds_ip")
+#: The form's questions, in the order it asks them.
+FORM_SLOTS = ("degree", "years_experience", "field", "age")
 
 
 def _entity_value(entity: str, raw: str) -> Any:
@@ -55,38 +69,122 @@ def _number(value: Any, entity: str) -> float | None:
     return None
 
 
-FORM_SLOTS = ("degree", "years_experience", "field", "age")
 
 
-def _text_meant_for_another_slot(tracker: Tracker, slot: str, value: Any) -> bool:
-    """The typed answer kept for the question being asked, when the message answered another one."""
-    message = tracker.latest_message or {}
-    others = {e.get("entity") for e in message.get("entities", [])} & (set(FORM_SLOTS) - {slot})
-    return bool(others) and isinstance(value, str) and value == message.get("text")
+def _degree_buttons(lang: str) -> list[dict[str, str]]:
+    return [*({"title": text(f"degree_{d}", lang), "payload": "/inform" + json.dumps({"degree": d})}
+              for d in ("doctorate", "master", "bachelor", "none")),
+            {"title": text("button_skip", lang), "payload": "/skip"}]
 
 
-class ValidateEligibilityForm(FormValidationAction):
+def _has_words(reply: str) -> bool:
+    """Whether there is anything to read in the reply (not just "???" or an emoji)."""
+    return any(ch.isalnum() for ch in reply)
+
+
+class ValidateEligibilityForm(TypedForm):
+    """The pre-check's four questions. A typed reply is the answer to the question asked ("1", "博士",
+    "6", "不知道") unless it answers another question (its entities fill that one and it is said back)
+    or is a digression; "算了"/"stop" ends the pre-check."""
+
+    short_intents = {"skip": "skip", "deny": "deny", "stop": STOP_FORM, "cancel": STOP_FORM}
+
     def name(self) -> str:
         return "validate_eligibility_form"
 
-    def _reask(self, dispatcher: CollectingDispatcher, tracker: Tracker, key: str, **values: Any) -> None:
-        dispatcher.utter_message(text=text(key, reply_language(tracker), **values))
+    def digressions(self, tracker: Tracker) -> frozenset[str]:
+        # a message with nothing to read ("???") gets "please rephrase" and the question again
+        unreadable = {"nlu_fallback"} if not _has_words(typed(tracker)) else set()
+        return super().digressions(tracker) | {"check_eligibility", "book_appointment"} | unreadable
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        return [] if tracker.get_slot("precheck_stopped") else list(FORM_SLOTS)
+
+    def reads(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        if slot == "degree":
+            return _entity_value("degree", reply) is not None
+        if slot in ("years_experience", "age"):
+            return _number(reply, slot) is not None
+        return slot == "field" and _entity_value("field", reply) is not None
+
+    def short_intent(self, slot: str, kind: str, tracker: Tracker) -> str | None:
+        if kind == "deny" and slot != "degree":
+            return None  # "no" answers "your degree?" (none), not "how many years?"
+        return super().short_intent(slot, kind, tracker)
+
+    def stop(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        return {"precheck_stopped": True}
+
+    def need(self, slot: str, lang: str) -> str:
+        return text(f"need_{slot}", lang)
+
+    def give_up(self, tracker: Tracker, slot: str, lang: str) -> dict[str, Any]:
+        return {slot: UNKNOWN, **leave_note(tracker, text("precheck_given_up", lang))}
+
+    def said_back(self, slot: str, value: Any, tracker: Tracker, lang: str) -> str | None:
+        if value == UNKNOWN:
+            return None
+        if slot == "degree" and value in DEGREES:
+            return text(f"degree_{value}", lang)
+        if slot in ("years_experience", "age"):
+            number = _number(value, slot)
+            return None if number is None else text(f"said_{slot}", lang, n=f"{number:g}")
+        if slot == "field" and isinstance(value, str):
+            return _field_label(value, lang)
+        return None
+
+    def _typed_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        """The latest message as the answer to ``slot`` when it is the question asked; {} for a digression
+        or when the message only answered other questions (their entities fill those)."""
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        intent = latest_intent(tracker)
+        if intent in self.digressions(tracker):
+            return {}
+        if intent == "skip":
+            return {slot: UNKNOWN}
+        if slot == "degree" and intent == "deny":
+            return {slot: "none"}
+        found = entity(tracker, slot)
+        if found is not None:
+            return {slot: found}
+        reply = typed(tracker)
+        if not reply:
+            return {}  # another button is no answer
+        others = {e.get("entity") for e in tracker.latest_message.get("entities") or []} & (set(FORM_SLOTS) - {slot})
+        return {} if others else {slot: reply}
+
+    async def extract_degree(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> dict[str, Any]:
+        return self._typed_answer(tracker, "degree")
+
+    async def extract_years_experience(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        return self._typed_answer(tracker, "years_experience")
+
+    async def extract_field(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                            domain: DomainDict) -> dict[str, Any]:
+        return self._typed_answer(tracker, "field")
+
+    async def extract_age(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                          domain: DomainDict) -> dict[str, Any]:
+        return self._typed_answer(tracker, "age")
+
+    def _reask(self, tracker: Tracker, slot: str, key: str, **values: Any) -> dict[str, Any]:
+        return {slot: None, **leave_prompt(tracker, slot, text(key, reply_language(tracker), **values))}
 
     async def validate_degree(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                               domain: DomainDict) -> dict[str, Any]:
-        if _text_meant_for_another_slot(tracker, "degree", value):
-            return {"degree": None}  # answered another question: ask this one again, silently
         if value == UNKNOWN or value in DEGREES:
             return {"degree": value}
         found = _entity_value("degree", str(value))
         if found:
             return {"degree": found}
-        self._reask(dispatcher, tracker, "reask_degree")
-        return {"degree": None}
+        return self._reask(tracker, "degree", "reask_degree")
 
-    def _number_slot(self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                     bounds: tuple[int, int], reask: str, whole: bool = False,
-                     at_most: float | None = None) -> dict[str, Any]:
+    def _number_slot(self, slot: str, value: Any, tracker: Tracker, bounds: tuple[int, int], reask: str,
+                     whole: bool = False, at_most: float | None = None) -> dict[str, Any]:
         """A number answer within ``bounds`` (and ``at_most``), or a re-ask that says what is expected."""
         if value == UNKNOWN:
             return {slot: value}
@@ -94,32 +192,25 @@ class ValidateEligibilityForm(FormValidationAction):
         low, high = bounds
         if number is None or not low <= number <= high or (whole and number != int(number)) or \
                 (at_most is not None and number > at_most):
-            self._reask(dispatcher, tracker, reask, low=low, high=high)
-            return {slot: None}
+            return self._reask(tracker, slot, reask, low=low, high=high)
         return {slot: int(number) if whole else number}
 
     async def validate_years_experience(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        if _text_meant_for_another_slot(tracker, "years_experience", value):
-            return {"years_experience": None}  # answered another question: ask this one again, silently
         age = _number(tracker.get_slot("age"), "age")  # nobody has worked longer than they have lived
-        return self._number_slot("years_experience", value, dispatcher, tracker, YEARS_RANGE, "reask_years",
-                                 at_most=age)
+        return self._number_slot("years_experience", value, tracker, YEARS_RANGE, "reask_years", at_most=age)
 
     async def validate_age(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                            domain: DomainDict) -> dict[str, Any]:
-        if _text_meant_for_another_slot(tracker, "age", value):
-            return {"age": None}  # answered another question: ask this one again, silently
-        return self._number_slot("age", value, dispatcher, tracker, AGE_RANGE, "reask_age", whole=True)
+        return self._number_slot("age", value, tracker, AGE_RANGE, "reask_age", whole=True)
 
     async def validate_field(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
-        if _text_meant_for_another_slot(tracker, "field", value):
-            return {"field": None}  # answered another question: ask this one again, silently
+        if value == UNKNOWN:
+            return {"field": value}
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_FIELD_CHARS or \
-                parse_number(value.strip()) is not None:
-            self._reask(dispatcher, tracker, "reask_field")
-            return {"field": None}
+                parse_number(value.strip()) is not None or short_reply(value) is not None:
+            return self._reask(tracker, "field", "reask_field")
         return {"field": value.strip()}
 
 
@@ -129,9 +220,9 @@ def profile_from_slots(tracker: Tracker) -> dict[str, Any]:
     degree = tracker.get_slot("degree")
     if degree in DEGREES:
         profile["degree"] = degree
-    for key, entity in (("years_experience", "years_experience"), ("age", "age")):
+    for key in ("years_experience", "age"):
         value = tracker.get_slot(key)
-        number = None if value == UNKNOWN else _number(value, entity)
+        number = None if value == UNKNOWN else _number(value, key)
         if number is not None:
             profile[key] = int(number) if key == "age" else number
     field = tracker.get_slot("field")
@@ -147,51 +238,95 @@ def profile_from_slots(tracker: Tracker) -> dict[str, Any]:
 
 def _field_text(field: str) -> str:
     """A field id from the entity extractor (``big_data``) as the policy's name; free text as typed."""
+    return _field_label(field, "en")
+
+
+def _field_label(field: str, lang: str) -> str:
+    """A field id in the user's language (``big_data`` -> 大数据); free text as typed."""
     kb_field = next((f for f in default_searcher().kb.fields if f["id"] == field), None)
-    return kb_field["en"] if kb_field else field
+    return kb_field[lang] if kb_field else field
+
+
+def _evaluate(tracker: Tracker, lang: str) -> dict[str, Any]:
+    return evaluate(parse_profile(profile_from_slots(tracker)), lang)
 
 
 class ActionEligibilityResult(Action):
-    """Evaluates the profile and shows the pre-check, with citations and next steps."""
+    """Evaluates the profile and shows the verdict's summary (cited), with the rest on request."""
 
     def name(self) -> str:
         return "action_eligibility_result"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = reply_language(tracker)
+        if tracker.get_slot("precheck_stopped"):
+            dispatcher.utter_message(text=text("precheck_stopped", lang))
+            return [SlotSet(s, None) for s in (*FORM_SLOTS, "precheck_stopped", *FORM_STATE_SLOTS)]
+        chosen = _picked_part(tracker)
+        if chosen:  # "2" after a verdict: the part it numbers, not a correction
+            return await ActionPrecheckMore().show(dispatcher, tracker, chosen, lang)
         profile = profile_from_slots(tracker)
         try:
             result = evaluate(parse_profile(profile), lang)
         except ProfileError as e:  # the only cross-check the chat can hit: more years of work than of life
             dispatcher.utter_message(text=text("eligibility_inconsistent", lang, answer=text(f"answer_{e.field}", lang)))
             return [SlotSet(e.field, None)] if e.field in profile else []
-        dispatcher.utter_message(
-            text=render(result, lang),
-            buttons=[{"title": text("button_booking", lang), "payload": "/book_appointment"},
-                     {"title": text("button_handoff", lang), "payload": "/handoff"}],
-        )
-        return [SlotSet("eligibility_result_shown", True)]
+        buttons = part_buttons(lang)
+        dispatcher.utter_message(text=summary(result, lang), buttons=buttons)
+        return [SlotSet("eligibility_result_shown", True),
+                SlotSet("form_options", {"slot": "precheck_more", "options": buttons})]
 
 
-class _AskEligibility(Action, ABC):
-    """The form's question for one slot, after the cited answer when this message started the pre-check."""
+def _picked_part(tracker: Tracker) -> str | None:
+    """The verdict part a typed "1"/"第二个" picks from the buttons under the last verdict."""
+    options = tracker.get_slot("form_options") or {}
+    reply = typed(tracker)
+    if options.get("slot") != "precheck_more" or not reply:
+        return None
+    chosen = pick(reply, options.get("options") or [])
+    if chosen is None:
+        return None
+    return payload_entities(options["options"][chosen]["payload"]).get("part")
 
-    @property
-    @abstractmethod
-    def slot(self) -> str: ...
+
+class ActionPrecheckMore(Action):
+    """One part of the last verdict on request: the details, the document checklist, or the answers
+    that would sharpen it."""
 
     def name(self) -> str:
-        return f"action_ask_{self.slot}"
+        return "action_precheck_more"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        lang = reply_language(tracker)
+        which = entity(tracker, "part") or _picked_part(tracker) or "details"
+        return await self.show(dispatcher, tracker, str(which), lang)
+
+    async def show(self, dispatcher: CollectingDispatcher, tracker: Tracker, which: str, lang: str) -> list[EventType]:
+        if not tracker.get_slot("eligibility_result_shown"):
+            dispatcher.utter_message(text=text("verdict_first", lang),
+                                     buttons=[{"title": text("button_eligibility", lang), "payload": "/check_eligibility"}])
+            return []
+        try:
+            result = _evaluate(tracker, lang)
+        except ProfileError:
+            return await ActionEligibilityResult().run(dispatcher, tracker, {})
+        buttons = part_buttons(lang)  # the same numbers every time: "2" is always the checklist
+        dispatcher.utter_message(text=part(result, which if which in PARTS else "details", lang), buttons=buttons)
+        return [SlotSet("form_options", {"slot": "precheck_more", "options": buttons})]
+
+
+class _AskEligibility(AskSlot, ABC):
+    """The form's question for one slot, after the cited answer when this message started the pre-check."""
+
+    def before(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> None:
         message = tracker.latest_message or {}
         if _asks_the_policy_too(message) and not _form_was_running(tracker):
-            lang = reply_language(tracker)
             _, candidates = ranked_answers(message.get("text") or "", lang)
             if len(candidates) == 1:
                 dispatcher.utter_message(text=text("policy_before_precheck", lang, answer=candidates[0].answer))
-        dispatcher.utter_message(response=f"utter_ask_{self.slot}")
-        return []
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        return text(f"ask_{self.slot}", lang), (_degree_buttons(lang) if self.slot == "degree" else [])
 
 
 def _asks_the_policy_too(message: dict[str, Any]) -> bool:

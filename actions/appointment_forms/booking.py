@@ -14,12 +14,8 @@ from actions.appointment_forms.common import (
     CARRIERS,
     DIGRESSIONS,
     NAME_DIGRESSIONS,
-    _entity,
-    _intent,
     _iso,
     _keep_language,
-    _prompt,
-    _typed,
     clean_name,
     find_contact,
     resolve_service,
@@ -36,10 +32,16 @@ from actions.appointment_forms.formatting import (
 from actions.appointment_forms.forms import _AppointmentForm, _Ask, _reset
 from actions.appointment_forms.times import _nearest, _unavailable, _with_options, pick_start
 from actions.appointment_texts import atext
+from actions.choices import is_question
+from actions.form_base import entity as _entity
+from actions.form_base import latest_intent as _intent
+from actions.form_base import leave_prompt as _prompt
+from actions.form_base import typed as _typed
 from actions.language import reply_language
 from appointments.catalogue import get_catalogue
-from appointments.contacts import Contact, Invalid, normalise_name
+from appointments.contacts import Contact, Invalid, mask_contact, normalise_name
 from appointments.dates import DateError, parse_when, slot_label
+from appointments.settings import max_per_contact, max_per_conversation
 from appointments.store import retention_days
 
 
@@ -71,6 +73,17 @@ class ValidateBookingForm(_AppointmentForm):
         return tracker.get_slot("requested_slot") in (None, "booking_service", "booking_window", "booking_start") \
             and _intent(tracker) in CARRIERS
 
+    def carries(self, reply: str, tracker: Tracker) -> bool:
+        """A city or a date typed while the service, window or time is asked ("Datong", "next Friday
+        afternoon"): an answer in passing, not a question for the rules."""
+        if tracker.get_slot("requested_slot") not in ("booking_service", "booking_window", "booking_start") \
+                or is_question(reply):
+            return False
+        return bool(get_catalogue().find_windows(reply)) or not isinstance(parse_when(reply, common.now()), DateError)
+
+    def takes_any(self, slot: str) -> bool:
+        return slot == "booking_start"  # "都行", "any time": the earliest slot offered
+
     # service
 
     async def extract_booking_service(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -81,6 +94,9 @@ class ValidateBookingForm(_AppointmentForm):
             sid = resolve_service(entity, get_catalogue()) if entity else None
             if sid:
                 return {"booking_service": sid}
+        if answer is not None and resolve_service(answer, get_catalogue()) is None \
+                and self.carries(_typed(tracker), tracker):
+            return {}  # "Datong" while the service is asked: the window, said back, and the service asked again
         return {} if answer is None else {"booking_service": answer}
 
     async def validate_booking_service(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -109,7 +125,7 @@ class ValidateBookingForm(_AppointmentForm):
         if button:
             return {"booking_window": str(button)}
         answer = self._answer(tracker, "booking_window")
-        if answer is not None:
+        if answer is not None and (get_catalogue().find_windows(answer) or not self.carries(answer, tracker)):
             return {"booking_window": answer}
         found = get_catalogue().find_windows(_typed(tracker)) if self._in_passing(tracker) else []
         if len(found) == 1 or (found and tracker.get_slot("booking_window") is None):
@@ -264,6 +280,12 @@ class ValidateBookingForm(_AppointmentForm):
                     "booking_repeated": result.repeated}
         if result.status == "busy":
             return {"booking_confirmed": None, **_prompt(tracker, "booking_confirmed", atext("busy", lang))}
+        if result.status == "limit":  # the cap on active bookings (appointments.settings): list them, or stop
+            cap = max_per_conversation() if result.limit == "conversation" else max_per_contact()
+            return {"booking_confirmed": None, **_prompt(
+                tracker, "booking_confirmed", atext(f"booking_limit_{result.limit}", lang, n=cap),
+                [{"title": atext("button_my_appointments", lang), "payload": "/my_appointments"},
+                 {"title": atext("button_no_booking", lang), "payload": "/deny"}])}
         # taken in the meantime (or no longer bookable): choose again
         window = st.catalogue.window(tracker.get_slot("booking_window"))
         start = _iso(tracker.get_slot("booking_start"))
@@ -278,7 +300,9 @@ class AskBookingService(_Ask):
     slot = "booking_service"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_service", lang), service_buttons(get_catalogue(), lang, tracker.get_slot("booking_window"))
+        # the article comes with the first question; after a note ("好的，大同。") only the question
+        key = "ask_service_again" if tracker.get_slot("form_prompt") else "ask_service"
+        return atext(key, lang), service_buttons(get_catalogue(), lang, tracker.get_slot("booking_window"))
 
 
 class AskBookingWindow(_Ask):
@@ -335,7 +359,7 @@ class AskBookingConfirmed(_Ask):
         ]
         if tracker.get_slot("booking_consent") is True:
             lines += [atext("line_name", lang, value=tracker.get_slot("booking_name") or ""),
-                      atext("line_contact", lang, value=tracker.get_slot("booking_contact") or "")]
+                      atext("line_contact", lang, value=mask_contact(tracker.get_slot("booking_contact")))]
         else:
             lines.append(atext("line_anonymous", lang))
         if start is not None and store().schedule.day(window.id, start.date()).estimated:

@@ -1,5 +1,6 @@
 """What the booking conversation's modules share: the constants, the slot names, the store and the clock,
-reading answers from the tracker, and the prompts a validator leaves for the next question."""
+and reading answers (services, codes, contacts, names) from the tracker. Prompts, notes and the latest
+message's intent, text and entities come from :mod:`actions.form_base`, the base of every form."""
 
 from __future__ import annotations
 
@@ -9,11 +10,21 @@ import unicodedata
 from typing import Any
 
 from rasa_sdk import Tracker
-from rasa_sdk.events import EventType, SlotSet
 
+from actions import form_base
+from actions.form_base import FORM_STATE_SLOTS
+
+# changes.py (cancel and reschedule) reads the latest message and leaves prompts through these names
+from actions.form_base import entity as _entity  # noqa: F401
+from actions.form_base import latest_intent as _intent  # noqa: F401
+from actions.form_base import leave_prompt as _prompt  # noqa: F401
+from actions.form_base import typed as _typed  # noqa: F401
 from actions.language import reply_language
 from appointments.catalogue import Catalogue, get_catalogue
-from appointments.contacts import Contact, Invalid, normalise_code, normalise_contact
+from appointments.contacts import (
+    find_contact,  # noqa: F401 - the booking form reads contacts through common
+    normalise_code,
+)
 from appointments.store import AppointmentStore, database_url, open_store
 from appointments.workdays import now_local, to_local
 from bot.nlu.extraction import extractor
@@ -21,11 +32,9 @@ from bot.nlu.extraction import extractor
 #: How many slots to offer as buttons.
 N_OPTIONS = 4
 
-#: Intents that are never an answer: the digression rules answer them and the form resumes.
-DIGRESSIONS = frozenset({
-    "ask_policy", "help", "chitchat", "out_of_scope", "switch_language", "handoff", "goodbye", "greet", "thank",
-    "my_appointments", "check_eligibility",
-})
+#: Intents that are never an answer (unless the text answers the question: actions.form_base): the
+#: digression rules answer them and the form resumes, or leave the form (handoff, goodbye, a pre-check).
+DIGRESSIONS = frozenset(form_base.DIGRESSIONS) | frozenset(form_base.LEAVING) | {"check_eligibility"}
 #: A name can look like anything to the NLU ("Anna Schmidt" as chitchat): only clear requests are not names.
 NAME_DIGRESSIONS = DIGRESSIONS - {"chitchat", "out_of_scope", "greet"}
 #: Intents that may carry the service, window or date of a booking in passing.
@@ -41,7 +50,7 @@ BOOKING_SLOTS = ("booking_service", "booking_window", "booking_start", "booking_
                  "booking_contact", "booking_confirmed")
 #: Every slot of this module, cleared before a new booking/cancel/reschedule and after each one.
 ALL_SLOTS = (*BOOKING_SLOTS, "booking_request", "booking_code", "booking_repeated", "appointment_code",
-             "cancel_confirmed", "reschedule_start", "appointment_prompt", "appointment_stopped")
+             "appointment_proof", "cancel_confirmed", "reschedule_start", "appointment_stopped", *FORM_STATE_SLOTS)
 
 
 # --------------------------------------------------------------------------- the store and the clock
@@ -65,20 +74,6 @@ def store() -> AppointmentStore:
 
 
 # --------------------------------------------------------------------------- reading answers
-
-
-def _intent(tracker: Tracker) -> str | None:
-    return (tracker.latest_message.get("intent") or {}).get("name")
-
-
-def _typed(tracker: Tracker) -> str:
-    """The latest message's text, or "" for a button payload ("/inform{...}")."""
-    text = (tracker.latest_message.get("text") or "").strip()
-    return "" if text.startswith("/") else text
-
-
-def _entity(tracker: Tracker, name: str) -> Any:
-    return next(tracker.get_latest_entity_values(name), None)
 
 
 def _previous_language(tracker: Tracker) -> str | None:
@@ -117,22 +112,6 @@ def find_code(text: str) -> str | None:
     return None
 
 
-_EMAIL_IN_TEXT = re.compile(r"[^\s<>()\[\],;:，；：（）“”\"']+@[^\s<>()\[\],;:，；：（）“”\"'。]+")
-_PHONE_IN_TEXT = re.compile(r"(?:\+|00)?\d[\d\s\-()]{6,}\d")
-
-
-def find_contact(text: str) -> Contact | Invalid:
-    """An e-mail address or phone number in ``text`` ("我的邮箱是 a@b.cn"), normalised."""
-    text = unicodedata.normalize("NFKC", text or "").strip().rstrip("。.!！")
-    whole = normalise_contact(text)
-    if isinstance(whole, Contact):
-        return whole
-    for pattern in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT):
-        for m in pattern.finditer(text):
-            found = normalise_contact(m.group(0).rstrip("."))
-            if isinstance(found, Contact):
-                return found
-    return whole
 
 
 _NAME_PREFIX = re.compile(
@@ -184,19 +163,3 @@ def _iso(value: Any) -> dt.datetime | None:
         return to_local(dt.datetime.fromisoformat(value))
     except ValueError:
         return None
-
-
-# --------------------------------------------------------------------------- prompts
-
-
-def _prompt(tracker: Tracker, slot: str, text: str, buttons: list[dict] | None = None) -> dict[str, Any]:
-    """Leave ``text`` (and buttons) for the next ``action_ask_<slot>``, in place of its plain question."""
-    prompts = dict(tracker.get_slot("appointment_prompt") or {})
-    prompts[slot] = {"text": text, "buttons": buttons or []}
-    return {"appointment_prompt": prompts}
-
-
-def _take_prompt(tracker: Tracker, slot: str) -> tuple[dict | None, list[EventType]]:
-    prompts = dict(tracker.get_slot("appointment_prompt") or {})
-    found = prompts.pop(slot, None)
-    return found, ([SlotSet("appointment_prompt", prompts or None)] if found else [])

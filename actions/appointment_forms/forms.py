@@ -1,5 +1,6 @@
-"""What the three forms share: the validators' base (who may answer, stopping, the reference code), the ask
-actions' base (the validator's prompt or the plain question), and clearing every slot."""
+"""What the three forms share: the validators' base (who may answer, stopping, saying answers back, the
+reference code) on top of :class:`actions.form_base.TypedForm`, the ask actions' base, and clearing
+every slot."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.appointment_forms import common
@@ -17,22 +17,26 @@ from actions.appointment_forms.common import (
     ALL_SLOTS,
     ANSWER_BUTTONS,
     DIGRESSIONS,
-    _entity,
-    _intent,
+    _iso,
     _keep_language,
-    _prompt,
-    _take_prompt,
-    _typed,
     find_code,
+    resolve_service,
     store,
 )
+from actions.appointment_forms.formatting import when_label, window_title
 from actions.appointment_texts import atext
-from actions.language import reply_language
+from actions.choices import is_question
+from actions.form_base import AskSlot, TypedForm, entity, latest_intent, leave_prompt, typed
+from appointments.catalogue import get_catalogue
 from appointments.contacts import Invalid, format_code, normalise_code
+from appointments.dates import DateError, parse_when, slot_label
+
+#: The appointment forms ask through the one base of every form's questions.
+_Ask = AskSlot
 
 
-class _AppointmentForm(FormValidationAction, ABC):
-    """What the three forms share: who may answer, stopping, and the reference code."""
+class _AppointmentForm(TypedForm, ABC):
+    """What the three forms share: who may answer, stopping, saying answers back, and the reference code."""
 
     @abstractmethod
     def name(self) -> str: ...
@@ -48,31 +52,69 @@ class _AppointmentForm(FormValidationAction, ABC):
         """The latest message as an answer to ``slot``, if that is the question being asked."""
         if tracker.get_slot("requested_slot") != slot:
             return None
-        if _intent(tracker) in (excluded if excluded is not None else self.digressions(tracker)):
+        if latest_intent(tracker) in (excluded if excluded is not None else self.digressions(tracker)):
             return None
         text = tracker.latest_message.get("text") or ""
-        if text.startswith("/") and _intent(tracker) not in ANSWER_BUTTONS:
+        if text.startswith("/") and latest_intent(tracker) not in ANSWER_BUTTONS:
             return None  # another button ("/book_appointment" under a policy answer) is not an answer
         return text
 
     def _stopping(self, tracker: Tracker, slot: str) -> bool:
         return (tracker.get_slot("requested_slot") == slot and slot in self.stop_slots
-                and _intent(tracker) in self.stop_intents)
+                and latest_intent(tracker) in self.stop_intents)
 
     @staticmethod
     def _stop(slot: str) -> dict[str, Any]:
         return {slot: None, "appointment_stopped": True}
 
+    def stop(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        return self._stop(slot)
+
+    def need(self, slot: str, lang: str) -> str:
+        return atext(f"need_{slot}", lang)
+
+    def reads(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        """Names, dates and codes answer their questions whatever the NLU thought ("work permit",
+        "大同", "next Friday afternoon", "ABCD-2345"); a clear question ("绿卡有什么用？") does not."""
+        catalogue = get_catalogue()
+        if slot == "booking_service":
+            return resolve_service(reply, catalogue) is not None and not is_question(reply)
+        if slot == "booking_window":
+            return bool(catalogue.find_windows(reply))
+        if slot in ("booking_start", "reschedule_start"):  # "2月30日" is a date too, one that does not exist
+            when = parse_when(reply, common.now())
+            return not isinstance(when, DateError) or when.reason != "unrecognised"
+        if slot == "appointment_code":
+            return find_code(reply) is not None
+        return False
+
+    def said_back(self, slot: str, value: Any, tracker: Tracker, lang: str) -> str | None:
+        catalogue = get_catalogue()
+        if slot == "booking_service" and value in catalogue.services:
+            return catalogue.service(value).name(lang)
+        if slot == "booking_window" and value in catalogue.windows:
+            return window_title(catalogue.window(value), lang)
+        if slot in ("booking_start", "reschedule_start") and _iso(value) is not None:
+            return slot_label(_iso(value), lang)
+        if slot == "booking_request" and isinstance(value, str):
+            when = parse_when(value, common.now())
+            return None if isinstance(when, DateError) else when_label(when, lang)
+        return None
+
+    def reopen(self, slot: str) -> dict[str, Any]:
+        # a time was chosen for a window and a service: going back to either chooses the time again
+        return {"booking_start": None} if slot in ("booking_service", "booking_window") else {}
+
     # the reference code (cancel_form, reschedule_form)
 
     async def extract_appointment_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
-        button = _entity(tracker, "appointment_code")
+        button = entity(tracker, "appointment_code")
         if button:
             return {"appointment_code": str(button)}
-        if _intent(tracker) in ("handoff", "goodbye"):
+        if latest_intent(tracker) in ("handoff", "goodbye"):
             return {}
-        code = find_code(_typed(tracker))
+        code = find_code(typed(tracker))
         if code:
             return {"appointment_code": code}
         answer = self._answer(tracker, "appointment_code")
@@ -86,7 +128,7 @@ class _AppointmentForm(FormValidationAction, ABC):
         code = find_code(str(value or "")) or normalise_code(str(value or ""))
         if code is None:
             return {"appointment_code": None, **keep,
-                    **_prompt(tracker, "appointment_code", Invalid("code", "bad_code").message(lang))}
+                    **leave_prompt(tracker, "appointment_code", Invalid("code", "bad_code").message(lang))}
         found = store().get(code)
         problem = None
         if found is None:
@@ -97,32 +139,8 @@ class _AppointmentForm(FormValidationAction, ABC):
             problem = "code_past"
         if problem:
             return {"appointment_code": None, **keep,
-                    **_prompt(tracker, "appointment_code", atext(problem, lang, code=format_code(code)))}
+                    **leave_prompt(tracker, "appointment_code", atext(problem, lang, code=format_code(code)))}
         return {"appointment_code": code, **keep}
-
-
-class _Ask(Action, ABC):
-    """Asks for one slot: the validator's prompt if it left one, else the plain question."""
-
-    slot = ""
-
-    def name(self) -> str:
-        return f"action_ask_{self.slot}"
-
-    @abstractmethod
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]: ...
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lang = reply_language(tracker)
-        prompt, events = _take_prompt(tracker, self.slot)
-        if prompt and prompt["buttons"]:
-            dispatcher.utter_message(text=prompt["text"], buttons=prompt["buttons"])
-            return events
-        text, buttons = self.question(tracker, lang)
-        if prompt:
-            text = f"{prompt['text']}\n{text}"
-        dispatcher.utter_message(text=text, buttons=buttons or None)
-        return events
 
 
 def _reset() -> list[EventType]:

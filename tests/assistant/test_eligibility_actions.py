@@ -20,11 +20,14 @@ from tests.assistant.conftest import make_tracker, run_action
 FORM = ValidateEligibilityForm()
 
 
-def validate(slot: str, value, text: str = "", slots: dict | None = None) -> tuple[dict, list[dict]]:
+def validate(slot: str, value, text: str = "", slots: dict | None = None) -> tuple[dict, list[str]]:
+    """(the slot's value, the re-ask left for the question if any)."""
     dispatcher = CollectingDispatcher()
     method = getattr(FORM, f"validate_{slot}")
     result = asyncio.run(method(value, dispatcher, make_tracker(text or str(value), intent="inform", slots=slots), {}))
-    return result, dispatcher.messages
+    prompt = (result.pop("form_prompt", None) or {}).get(slot)
+    assert not dispatcher.messages, "the validator leaves its re-ask for the question, it does not speak"
+    return result, [prompt["text"]] if prompt else []
 
 
 @pytest.mark.parametrize(
@@ -39,9 +42,9 @@ def test_degree_accepts_entities_typed_answers_and_skip(value, expected) -> None
 def test_degree_reasks_in_the_users_language() -> None:
     result, messages = validate("degree", "banana")
     assert result == {"degree": None}
-    assert "doctorate" in messages[0]["text"]
+    assert "doctorate" in messages[0]
     result, messages = validate("degree", "香蕉")
-    assert "博士" in messages[0]["text"]
+    assert "博士" in messages[0]
 
 
 @pytest.mark.parametrize(("value", "expected"), [(6, 6.0), ("6年", 6.0), ("六年", 6.0), ("about 12 years", 12.0), ("0", 0.0)])
@@ -97,8 +100,8 @@ def test_result_below_threshold_changes_the_verdict() -> None:
     slots = {"degree": "doctorate", "field": "big_data", "age": 38, "language": "en"}
     five, _ = run_action(ActionEligibilityResult(), make_tracker("", slots={**slots, "years_experience": 5}))
     four, _ = run_action(ActionEligibilityResult(), make_tracker("", slots={**slots, "years_experience": 4}))
-    assert "High-end research talent (Article 1): likely" in five[0]["text"]
-    assert "High-end research talent (Article 1): unlikely" in four[0]["text"]
+    assert "Likely: High-end research talent (Source: Article 1)" in five[0]["text"]
+    assert "High-end research talent" not in four[0]["text"], "unlikely categories are left out"
 
 
 def test_inconsistent_answers_are_asked_again() -> None:
@@ -120,19 +123,24 @@ def test_a_question_that_starts_the_precheck_gets_the_cited_article_first() -> N
                              [{"entity": "degree", "value": "doctorate"}, {"entity": "field", "value": "big_data"}])
     messages, _ = run_action(AskField(), tracker)
     assert messages[0]["text"].startswith("先看政策怎么说：") and messages[0]["text"].endswith("（依据：第一条）")
-    assert messages[1]["response"] == "utter_ask_field"
+    assert messages[1]["text"].startswith("您从事什么专业领域？")
 
 
-def test_a_bare_am_i_eligible_gets_only_the_question() -> None:
-    messages, _ = run_action(AskDegree(), _starting_form("am I eligible?", [{"entity": "language", "value": "en"}]))
-    assert messages == [{**messages[0], "response": "utter_ask_degree"}] and not messages[0]["text"]
+def test_a_bare_am_i_eligible_gets_only_the_question_with_its_choices() -> None:
+    tracker = _starting_form("am I eligible?", [{"entity": "language", "value": "en"}])
+    tracker.slots["language"] = "en"
+    messages, events = run_action(AskDegree(), tracker)
+    assert len(messages) == 1 and messages[0]["text"].endswith("what is your highest degree?")
+    assert [b["payload"] for b in messages[0]["buttons"]][-1] == "/skip"
+    offered = next(e["value"] for e in events if e["name"] == "form_options")
+    assert offered["slot"] == "degree" and offered["options"][0]["payload"] == '/inform{"degree": "doctorate"}'
 
 
 def test_no_article_again_once_the_precheck_is_under_way() -> None:
     events = [{"event": "active_loop", "name": "eligibility_form"}, {"event": "user", "text": "phd in big data, eligible?"}]
     tracker = _starting_form("phd in big data, eligible?", [{"entity": "degree", "value": "doctorate"}], events)
     messages, _ = run_action(AskField(), tracker)
-    assert [m["response"] for m in messages] == ["utter_ask_field"]
+    assert len(messages) == 1 and messages[0]["text"].startswith("What is your professional field?")
 
 
 @pytest.mark.parametrize(("text", "asks"), [("我是master学位，机票补贴怎么申请", True), ("硕士", False),
@@ -146,4 +154,4 @@ def test_profile_facts_that_start_the_precheck_get_the_article_only_when_they_as
 def test_a_whole_sentence_asks_the_policy_without_naming_a_kb_term() -> None:
     tracker = _starting_form("I work at a company - can I also hold a part-time post at a university?", [])
     messages, _ = run_action(AskDegree(), tracker)
-    assert messages[0]["text"].endswith("(Source: Article 16)") and messages[1]["response"] == "utter_ask_degree"
+    assert messages[0]["text"].endswith("(Source: Article 16)") and "highest degree" in messages[1]["text"]
