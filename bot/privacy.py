@@ -87,10 +87,14 @@ def tracker_url(endpoints: str | Path | None = None) -> URL | str | None:
 
 
 def tracker_engine() -> Engine | None:
+    """An engine on Rasa's tracker store; None when there is none (not SQL, or no SQLite file yet:
+    connecting would create an empty one)."""
     url = tracker_url()
     if url is None:
         return None
     if isinstance(url, str) and url.startswith("sqlite:///"):
+        if not Path(url.removeprefix("sqlite:///")).exists():
+            return None
         return create_engine(url, future=True, connect_args={"timeout": 30})
     return create_engine(url, future=True)
 
