@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -35,9 +36,12 @@ def search() -> None:
 def nlu() -> None:
     from bench import nlu_cv
 
-    result = nlu_cv.run()
-    _save("nlu", result)
-    print(f"NLU {result['folds']}-fold cross-validation (intent)")
+    config = Path(os.environ.get("BENCH_CONFIG") or nlu_cv.ROOT / "config.yml")
+    trained = os.environ.get("BENCH_TRAINED_FOLDS")
+    data = Path(os.environ.get("BENCH_NLU_DATA") or nlu_cv.ROOT / "data" / "nlu")
+    result = nlu_cv.run(config=config, trained_folds=int(trained) if trained else None, data_dir=data)
+    _save(os.environ.get("BENCH_NAME", "nlu"), result)
+    print(f"NLU {result['folds']}-fold cross-validation (intent), {result['trained_folds']} fold(s) trained")
     for lang, s in result["per_lang"].items():
         print(f"  {lang}: n={s['n']}  F1 weighted={s['f1_weighted']:.3f}  macro={s['f1_macro']:.3f}  "
               f"accuracy={s['accuracy']:.3f}  fallback would fire on {s['fallback_rate']:.1%}")
@@ -83,6 +87,8 @@ def profile() -> None:
 
 
 def main() -> None:
+    # a SIGTERM (timeout, CI) unwinds like Ctrl-C, so the servers the benches started are stopped
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     chosen = sys.argv[1:] or ["search", "nlu", "rest", "load"]
     commands = {"search": search, "nlu": nlu, "rest": rest, "load": load, "profile": profile}

@@ -22,7 +22,7 @@ from pathlib import Path
 from locust import HttpUser, constant, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scenarios import SCENARIOS  # noqa: E402 - the folder is put on the path first, no project imports
+from scenarios import PICK_SLOT, SCENARIOS, SLOT_PAYLOAD  # noqa: E402 - the folder is put on the path first, no project imports
 
 BOT = os.environ.get("BENCH_BOT", "assistant")
 CHOICES = SCENARIOS[BOT]
@@ -30,8 +30,8 @@ NAMES = list(CHOICES)
 WEIGHTS = [weight for weight, _ in CHOICES.values()]
 
 
-def _first_button(reply: list[dict]) -> str | None:
-    return next((b["payload"] for m in reply for b in m.get("buttons") or []), None)
+def _offered_slot(reply: list[dict]) -> str | None:
+    return next((b["payload"] for m in reply for b in m.get("buttons") or [] if SLOT_PAYLOAD in b["payload"]), None)
 
 
 class Conversation(HttpUser):
@@ -43,8 +43,10 @@ class Conversation(HttpUser):
         sender = f"bench-{uuid.uuid4().hex[:12]}"
         reply: list[dict] = []
         for message, expected in CHOICES[name][1]:
-            if message.startswith("pick "):
-                message = _first_button(reply) or message.removeprefix("pick ")
+            if message == PICK_SLOT:
+                message = _offered_slot(reply)
+                if message is None:  # the typed time was free and taken at once
+                    continue
             with self.client.post("/webhooks/rest/webhook", name=name, catch_response=True,
                                   data=json.dumps({"sender": sender, "message": message}),
                                   headers={"Content-Type": "application/json"}) as response:

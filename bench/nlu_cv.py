@@ -16,6 +16,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 from rasa.core.agent import Agent
 from rasa.model_training import train_nlu
 from rasa.nlu.classifiers.fallback_classifier import is_fallback_classifier_prediction, undo_fallback_prediction
@@ -28,6 +29,7 @@ from bot.nlu.training_data import write_generated
 from policy_kb.lang import detect
 
 FOLDS = 5
+SEED = 7
 
 
 async def _predict(model: str, examples: list[tuple[str, str]]) -> list[tuple[str, str, str, bool]]:
@@ -43,15 +45,23 @@ async def _predict(model: str, examples: list[tuple[str, str]]) -> list[tuple[st
     return out
 
 
-def run(folds: int = FOLDS) -> dict:
+def run(folds: int = FOLDS, config: Path = ROOT / "config.yml", trained_folds: int | None = None,
+        data_dir: Path = ROOT / "data" / "nlu") -> dict:
+    """``config`` (``BENCH_CONFIG`` from the command line) compares a candidate pipeline on the same folds;
+    ``trained_folds`` (``BENCH_TRAINED_FOLDS``) stops after the first few, e.g. fold 0 alone is one seeded
+    80/20 split, for a pipeline too slow to train five times on a busy machine; ``data_dir``
+    (``BENCH_NLU_DATA``) a frozen copy of ``data/nlu`` while others edit it."""
     write_generated()
-    data = load_data(str(ROOT / "data" / "nlu"))
+    data = load_data(str(data_dir))
+    np.random.seed(SEED)  # Rasa's folds shuffle with numpy's global state: the same folds for every config
     results: list[tuple[str, str, str, bool]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, (train, test) in enumerate(generate_folds(folds, data)):
+            if trained_folds is not None and i >= trained_folds:
+                break
             train_file = Path(tmp) / f"train{i}.yml"
             train_file.write_text(train.nlu_as_yaml(), encoding="utf-8")
-            model = train_nlu(str(ROOT / "config.yml"), str(train_file), str(Path(tmp) / f"model{i}"))
+            model = train_nlu(str(config), str(train_file), str(Path(tmp) / f"model{i}"))
             examples = [(m.get("text"), m.get("intent")) for m in test.intent_examples]
             results += asyncio.run(_predict(model, examples))
     by_lang: dict[str, list[tuple[str, str, bool]]] = defaultdict(list)
@@ -69,4 +79,6 @@ def run(folds: int = FOLDS) -> dict:
             "fallback_rate": round(sum(f for _, _, f in rows) / len(rows), 3),
         }
     errors = [{"text": t, "intent": a, "predicted": p, "fallback": f} for t, a, p, f in results if a != p]
-    return {"folds": folds, "per_lang": report, "errors": errors}
+    return {"folds": folds, "trained_folds": trained_folds or folds, "config": str(config), "data": str(data_dir),
+            "per_lang": report,
+            "errors": errors}

@@ -3,8 +3,8 @@
 Both the orchestrator (``bench/load.py``, the project's venv) and the Locust file (``bench/locustfile.py``,
 the bench's own venv, which has no project code) read this module, so the two cannot disagree on what a
 scenario is. A scenario is one conversation: a list of turns, each a message and what a right reply
-contains. A turn may instead pick a button from the previous reply (``pick``), as a user clicking the
-first offered slot does.
+contains. The turn :data:`PICK_SLOT` clicks the first time slot the previous reply offers as a button,
+as a user does when the typed time is taken (and is skipped when the typed time was booked at once).
 
 The assistant's scenarios are the three things users come for, in both languages: policy questions
 (each reply must cite an article), the eligibility pre-check, and an anonymous booking. The vanilla
@@ -59,20 +59,24 @@ PRECHECK_EN: list[Turn] = [
     ("I'm 34", ()),
     ("How much is the Friendship Award?", CITED),
 ]
-#: "pick" answers with the first button the previous reply offered (a slot), else sends the text after it
+PICK_SLOT = "<first offered slot>"
+#: the payload of a button that books a time slot contains this
+SLOT_PAYLOAD = "booking_start"
 BOOKING_ZH: list[Turn] = [
     ("我想预约服务窗口", ("哪项服务",)),
     ('/inform{"service": "work_permit"}', ("哪个城市",)),
     ("大同", ("哪天什么时间",)),
     ("绿卡有什么用", CITED),
-    ("pick 下周二上午", ()),
+    ("下周二上午", ()),
+    (PICK_SLOT, ()),
     ("不同意", ()),
     ("确认", ()),
     ("我的预约", ()),
 ]
 BOOKING_EN: list[Turn] = [
     ("I'd like to book an appointment for a work permit consultation at the Datong window", ("When",)),
-    ("pick next Tuesday at 10", ()),
+    ("next Tuesday at 10", ()),
+    (PICK_SLOT, ()),
     ("How much is the Friendship Award?", CITED),
     ("no, I'd rather not", ()),
     ("yes", ()),
