@@ -9,7 +9,15 @@ PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory"
 
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+LOCK_HASH := $(shell sha1sum requirements.lock | cut -c1-12)
+STAMP := $(VENV)/.installed-$(LOCK_HASH)
+# Built once per lock on this machine, outside the clone, and linked as .venv: a fresh clone (CI's, each
+# run) reuses it instead of installing for minutes. The trained models are cached beside it (bot/model.py).
+CACHE_DIR := $(or $(ASSISTANT_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/shanxi-talent-assistant)
+CACHED_VENV := $(CACHE_DIR)/venv-$(LOCK_HASH)
+# Locust and py-spy for `make bench`, in their own venv (their gevent/Flask pins must not touch Rasa's)
+BENCH_VENV := bench/.venv
+BENCH_STAMP := $(BENCH_VENV)/.installed-$(shell sha1sum bench/requirements.lock | cut -c1-12)
 
 # pip-audit lives in its own venv (never .venv: installing into it breaks Rasa's pins); it reads the lock
 # file, not an environment, so any Python 3 will do. AUDIT_SERVICE=osv (and AUDIT_OSV_URL) pick another source.
@@ -24,19 +32,31 @@ AUDIT_REPORT := var/audit.json
 help:
 	@echo "make run    - set up, build the knowledge base and start the assistant"
 	@echo "make test   - set up and run every test (lint, unit, integration)"
-	@echo "make bench  - accuracy and latency benchmarks (results in bench/results/)"
+	@echo "make bench  - accuracy, latency and Locust load against a vanilla rasa init bot (bench/results/)"
 	@echo "make lock   - re-resolve requirements.in into requirements.lock (one pip run)"
 	@echo "make audit  - check requirements.lock against a vulnerability database (deploy/audit-exceptions.yml)"
 
 venv: $(STAMP)
 
-$(STAMP): requirements.lock
-	@PY310=$$(tools/find_python310.sh) || exit 1; \
-	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
-		rm -rf $(VENV) && "$$PY310" -m venv $(VENV); fi
-	$(PY) -m pip install --quiet --upgrade "pip==24.2" $(PIP_QUIET)
-	$(PY) -m pip install --quiet -r requirements.lock $(PIP_QUIET)
-	rm -f $(VENV)/.installed-* && touch $@
+# The stamp's name carries the lock's hash, so a changed lock is a missing stamp. Under a lock: two runs
+# needing the same venv build it once; a venv whose install failed has no stamp and is built again.
+$(STAMP):
+	@PY310=$$(tools/find_python310.sh) || exit 1; mkdir -p -m 700 "$(CACHE_DIR)"; \
+	exec 9>"$(CACHED_VENV).lock" && flock 9 || exit 1; \
+	if [ ! -e "$(CACHED_VENV)/.installed-$(LOCK_HASH)" ]; then \
+		echo "Building the venv for this lock in $(CACHED_VENV) (once per machine) ..."; \
+		rm -rf "$(CACHED_VENV)" && "$$PY310" -m venv "$(CACHED_VENV)" \
+		&& "$(CACHED_VENV)/bin/python" -m pip install --quiet --upgrade "pip==24.2" $(PIP_QUIET) \
+		&& "$(CACHED_VENV)/bin/python" -m pip install --quiet -r requirements.lock $(PIP_QUIET) \
+		&& touch "$(CACHED_VENV)/.installed-$(LOCK_HASH)" || exit 1; \
+	fi; \
+	rm -rf $(VENV) && ln -s "$(CACHED_VENV)" $(VENV)
+
+$(BENCH_STAMP): bench/requirements.lock
+	@PY310=$$(tools/find_python310.sh) || exit 1; rm -rf $(BENCH_VENV) && "$$PY310" -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet "pip==24.2" $(PIP_QUIET)
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r bench/requirements.lock $(PIP_QUIET)
+	touch $@
 
 kb: venv
 	$(PY) -m bot kb build
@@ -72,7 +92,7 @@ test: AUDIT_FLAGS := --allow-unreachable
 test: venv lint chromium validate audit
 	$(PY) -m pytest
 
-bench: venv
+bench: venv $(BENCH_STAMP)
 	$(PY) -m bench
 
 run: venv kb
@@ -86,4 +106,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) var .pytest_cache
+	rm -rf $(VENV) $(AUDIT_VENV) $(BENCH_VENV) var .pytest_cache

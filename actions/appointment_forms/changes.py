@@ -1,11 +1,24 @@
 """Cancelling and rescheduling by reference code: cancel_form's and reschedule_form's validators, their
-questions and their outcomes."""
+questions and their outcomes.
+
+A reference code alone is not enough: it is read off screens and typed back, so it leaks. A booking
+opens to the conversation that made it; any other conversation must also give the contact left at
+booking (``appointment_proof``: the store checks it in constant time and hands back a grant bound to
+this conversation, :meth:`appointments.store.AppointmentStore.prove`). The contact is asked for every
+code this conversation did not book, whether it exists or not, and every failure - unknown,
+cancelled, past, someone else's, wrong contact - gets the same "not found", so the answers reveal
+nothing. Failed attempts are limited per conversation (``APPOINTMENTS_PROOF_ATTEMPTS`` per
+``APPOINTMENTS_PROOF_WINDOW_MINUTES``, shared through Redis when ``REDIS_URL`` is set). Nothing
+personal of the booking is ever shown here: no name, no contact.
+"""
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from typing import Any
 
+import redis
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
@@ -33,24 +46,121 @@ from actions.appointment_forms.formatting import (
 from actions.appointment_forms.forms import _AppointmentForm, _Ask, _reset
 from actions.appointment_forms.times import Pick, _nearest, _unavailable, _with_options, pick_start
 from actions.appointment_texts import atext
+from actions.form_base import join, leave_note, take_prompt
 from actions.language import reply_language
 from appointments.catalogue import get_catalogue
-from appointments.contacts import format_code
+from appointments.contacts import Contact, Invalid, find_contact, format_code, normalise_code
 from appointments.dates import DateError, parse_when, slot_label
+from appointments.keys import conversation_digest
+from appointments.settings import proof_attempts, proof_window_s
+from appointments.store import Appointment
+from bot.ratelimit import RateLimiter
+
+_limiters: dict[tuple[int, int, str | None], RateLimiter] = {}
 
 
-class ValidateCancelForm(_AppointmentForm):
-    stop_slots = frozenset({"appointment_code", "cancel_confirmed"})
+def _may_try_proof(tracker: Tracker) -> bool:
+    """Whether this conversation has an attempt left (one limiter per setting, in Redis when configured).
+
+    Fails closed: when Redis cannot be reached nobody may try, since an unlimited guess is what the
+    limit is there to stop (the conversation's own bookings never need a proof)."""
+    key = (proof_attempts(), proof_window_s(), os.environ.get("REDIS_URL") or None)
+    if key not in _limiters:
+        _limiters[key] = RateLimiter(key[0], key[1], redis_url=key[2], prefix="appointments:proof")
+    try:
+        return _limiters[key].allow(conversation_digest(tracker.sender_id))
+    except redis.RedisError:
+        return False
+
+
+def opened(tracker: Tracker) -> Appointment | None:
+    """The booking of ``appointment_code`` if this conversation may change it (its own, or proven)."""
+    code = tracker.get_slot("appointment_code")
+    if not code:
+        return None
+    return store().access(code, tracker.sender_id, tracker.get_slot("appointment_proof")).appointment
+
+
+def _not_found(tracker: Tracker, code: str, lang: str, keep: dict[str, Any]) -> dict[str, Any]:
+    """The one answer for every booking this conversation cannot change, whatever the reason."""
+    return {"appointment_code": None, "appointment_proof": None, **keep,
+            **_prompt(tracker, "appointment_code", atext("code_not_found", lang, code=format_code(code)))}
+
+
+class _CodeForm(_AppointmentForm, ABC):
+    """cancel_form and reschedule_form: the code, the proof when the booking is not this conversation's,
+    then the form's own last question (:attr:`last_slot`)."""
+
+    last_slot = ""
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        if tracker.get_slot("appointment_stopped"):
+            return []
+        code = tracker.get_slot("appointment_code")
+        proof = ["appointment_proof"] if code and store().access(code, tracker.sender_id).status == "proof" else []
+        return ["appointment_code", *proof, self.last_slot]
+
+    def reads(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        if slot == "appointment_proof":
+            return isinstance(find_contact(reply), Contact)
+        return super().reads(slot, reply, tracker)
+
+    async def extract_appointment_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") == "appointment_proof":
+            return {}  # "zhang.e79c2864@example.com" holds something shaped like a code: it is the proof
+        return await super().extract_appointment_code(dispatcher, tracker, domain)
+
+    async def validate_appointment_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "appointment_code"):
+            return self._stop("appointment_code")
+        lang, keep = common._keep_language(tracker)
+        code = common.find_code(str(value or "")) or normalise_code(str(value or ""))
+        if code is None:
+            return {"appointment_code": None, **keep,
+                    **_prompt(tracker, "appointment_code", Invalid("code", "bad_code").message(lang))}
+        status = store().access(code, tracker.sender_id).status
+        if status == "not_found":
+            return _not_found(tracker, code, lang, keep)
+        return {"appointment_code": code, "appointment_proof": None, **keep}  # open, or ask for the proof
+
+    async def extract_appointment_proof(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                        domain: DomainDict) -> dict[str, Any]:
+        answer = self._answer(tracker, "appointment_proof")
+        if answer is None and tracker.get_slot("requested_slot") == "appointment_proof" \
+                and isinstance(find_contact(_typed(tracker)), Contact):
+            answer = _typed(tracker)  # an e-mail or phone number is the answer whatever the NLU thought
+        return {} if answer is None else {"appointment_proof": answer}
+
+    async def validate_appointment_proof(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                         domain: DomainDict) -> dict[str, Any]:
+        if self._stopping(tracker, "appointment_proof"):
+            return self._stop("appointment_proof")
+        lang, keep = common._keep_language(tracker)
+        code = tracker.get_slot("appointment_code") or ""
+        contact = find_contact(str(value or ""))
+        if isinstance(contact, Invalid):
+            return {"appointment_proof": None, **keep, **_prompt(tracker, "appointment_proof", contact.message(lang))}
+        if not _may_try_proof(tracker):
+            return {"appointment_proof": None, "appointment_code": None, "appointment_stopped": True, **keep,
+                    **leave_note(tracker, atext("proof_throttled", lang))}
+        grant = store().prove(code, tracker.sender_id, contact.value)
+        if grant is None:
+            return _not_found(tracker, code, lang, keep)
+        return {"appointment_proof": grant, **keep}
+
+
+class ValidateCancelForm(_CodeForm):
+    stop_slots = frozenset({"appointment_code", "appointment_proof", "cancel_confirmed"})
+    last_slot = "cancel_confirmed"
 
     def name(self) -> str:
         return "validate_cancel_form"
 
     def digressions(self, tracker: Tracker) -> frozenset[str]:
         return DIGRESSIONS | {"book_appointment"}
-
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
-        return [] if tracker.get_slot("appointment_stopped") else ["appointment_code", "cancel_confirmed"]
 
     async def extract_cancel_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
@@ -73,8 +183,9 @@ class ValidateCancelForm(_AppointmentForm):
                 **_prompt(tracker, "cancel_confirmed", atext("cancel_confirm_unclear", reply_language(tracker)))}
 
 
-class ValidateRescheduleForm(_AppointmentForm):
-    stop_slots = frozenset({"appointment_code", "reschedule_start"})
+class ValidateRescheduleForm(_CodeForm):
+    stop_slots = frozenset({"appointment_code", "appointment_proof", "reschedule_start"})
+    last_slot = "reschedule_start"
 
     def name(self) -> str:
         return "validate_reschedule_form"
@@ -83,10 +194,6 @@ class ValidateRescheduleForm(_AppointmentForm):
         # a date answer may look like a booking request ("下周二上午"): it is one only at the code question
         extra = set() if tracker.get_slot("requested_slot") == "reschedule_start" else {"book_appointment"}
         return DIGRESSIONS | extra
-
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
-        return [] if tracker.get_slot("appointment_stopped") else ["appointment_code", "reschedule_start"]
 
     async def extract_reschedule_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
@@ -111,16 +218,20 @@ class ValidateRescheduleForm(_AppointmentForm):
             return self._stop("reschedule_start")
         code = tracker.get_slot("appointment_code")
         st = store()
-        current = st.get(code) if code else None
-        if current is None:  # the time came with the request, before the code was checked
+        current = opened(tracker)
+        if current is None:  # the time came with the request, before the code was checked (and proven)
             return {"reschedule_start": None, "booking_request": value}
         lang = reply_language(tracker)
         pick = pick_start(st, current.window_id, current.service_id, value, lang)
         if pick.start is not None:
-            result = st.reschedule(code, pick.start)
+            result = st.reschedule(code, pick.start, conversation_id=tracker.sender_id,
+                                   grant=tracker.get_slot("appointment_proof"))
             if result.ok:
                 return {"reschedule_start": pick.start.isoformat(), "booking_request": None}
             window = st.catalogue.window(current.window_id)
+            if result.status == "not_found":  # cancelled or past in the meantime
+                return {"reschedule_start": None, "booking_request": None,
+                        **_not_found(tracker, code, lang, {})}
             if result.status == "busy":
                 text = atext("busy", lang)
             else:
@@ -161,12 +272,20 @@ class AskRescheduleCode(_AskCode):
         return "action_ask_reschedule_form_appointment_code"
 
 
+class AskAppointmentProof(_Ask):
+    slot = "appointment_proof"
+
+    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
+        return atext("ask_proof", lang, code=format_code(tracker.get_slot("appointment_code") or "????????")), []
+
+
 class AskCancelConfirmed(_Ask):
     slot = "cancel_confirmed"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        current = store().get(tracker.get_slot("appointment_code") or "")
-        lines = [atext("ask_cancel_confirm", lang), *(appointment_lines(current, lang) if current else [])]
+        current = opened(tracker)
+        lines = [atext("ask_cancel_confirm", lang),
+                 *(appointment_lines(current, lang, personal=False) if current else [])]
         return "\n".join(lines), [
             {"title": atext("button_cancel_it", lang), "payload": "/affirm"},
             {"title": atext("button_keep_it", lang), "payload": "/deny"},
@@ -177,7 +296,7 @@ class AskRescheduleStart(_Ask):
     slot = "reschedule_start"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        current = store().get(tracker.get_slot("appointment_code") or "")
+        current = opened(tracker)
         if current is None:
             return atext("ask_start_none", lang), []
         slots = [s for s in _nearest(current.window_id, current.service_id) if s.start != current.start]
@@ -186,9 +305,11 @@ class AskRescheduleStart(_Ask):
                      window=window_title(window, lang)), slot_buttons(slots, lang)
 
 
-def _unchanged(code: str | None, lang: str) -> str:
-    """The outcome when the user kept the appointment (or never named one)."""
-    return atext("kept", lang, code=format_code(code)) if code else atext("nothing_changed", lang)
+def _unchanged(tracker: Tracker, code: str | None, lang: str) -> str:
+    """The outcome when the user kept the appointment (or never named one), after the note the form
+    left when it ended (too many attempts, or gave up)."""
+    _, note, _ = take_prompt(tracker, "")
+    return join(lang, note, atext("kept", lang, code=format_code(code)) if code else atext("nothing_changed", lang))
 
 
 class ActionCancelResult(Action):
@@ -199,17 +320,17 @@ class ActionCancelResult(Action):
         lang = reply_language(tracker)
         code = tracker.get_slot("appointment_code")
         if not code or tracker.get_slot("cancel_confirmed") is not True:
-            dispatcher.utter_message(text=_unchanged(code, lang))
+            dispatcher.utter_message(text=_unchanged(tracker, code, lang))
             return _reset()
-        result = store().cancel(code)
+        result = store().cancel(code, conversation_id=tracker.sender_id, grant=tracker.get_slot("appointment_proof"))
         shown = format_code(code)
         if result.ok:
             a = result.appointment
             assert a is not None
             text = atext("cancelled", lang, code=shown, slot=slot_label(a.start, lang),
                          window=window_title(get_catalogue().window(a.window_id), lang))
-        else:
-            text = atext(f"cancel_failed_{result.status}", lang, code=shown)
+        else:  # one answer whatever the reason
+            text = atext("code_not_found", lang, code=shown)
         dispatcher.utter_message(text=text, buttons=[book_button(lang)])
         return _reset()
 
@@ -221,9 +342,9 @@ class ActionRescheduleResult(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         lang = reply_language(tracker)
         code = tracker.get_slot("appointment_code")
-        moved = store().get(code) if code and tracker.get_slot("reschedule_start") else None
+        moved = opened(tracker) if tracker.get_slot("reschedule_start") else None
         if moved is None:
-            dispatcher.utter_message(text=_unchanged(code, lang))
+            dispatcher.utter_message(text=_unchanged(tracker, code, lang))
             return _reset()
         text = atext("rescheduled", lang, code=moved.display_code, slot=slot_label(moved.start, lang),
                      window=window_title(get_catalogue().window(moved.window_id), lang))

@@ -8,6 +8,7 @@ import json
 from actions.appointment_forms.common import _services
 from actions.appointment_texts import atext
 from appointments.catalogue import Catalogue, Window, get_catalogue
+from appointments.contacts import mask_contact
 from appointments.dates import When, slot_label
 from appointments.store import Appointment, FreeSlot
 
@@ -72,8 +73,10 @@ def code_buttons(appointments: list[Appointment], lang: str) -> list[dict]:
     return out
 
 
-def appointment_lines(a: Appointment, lang: str, with_code: bool = True) -> list[str]:
-    """The summary of a booking, one fact a line."""
+def appointment_lines(a: Appointment, lang: str, with_code: bool = True, personal: bool = True) -> list[str]:
+    """The summary of a booking, one fact a line: with ``personal``, the name and the masked contact
+    (for the conversation that just booked); without, neither (for cancelling and rescheduling,
+    which another conversation may do once it proved the contact)."""
     catalogue = get_catalogue()
     lines = [atext("line_code", lang, value=a.display_code)] if with_code else []
     lines += [
@@ -81,10 +84,10 @@ def appointment_lines(a: Appointment, lang: str, with_code: bool = True) -> list
         atext("line_window", lang, value=catalogue.window(a.window_id).name(lang)),
         atext("line_time", lang, value=slot_label(a.start, lang), minutes=int((a.end - a.start).seconds / 60)),
     ]
-    if a.name:
+    if personal and a.name:
         lines.append(atext("line_name", lang, value=a.name))
-    if a.contact:
-        lines.append(atext("line_contact", lang, value=a.contact))
+    if personal and a.contact:
+        lines.append(atext("line_contact", lang, value=mask_contact(a.contact)))
     if a.estimated:
         lines.append(atext("estimated_note", lang))
     return lines

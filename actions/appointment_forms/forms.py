@@ -18,17 +18,14 @@ from actions.appointment_forms.common import (
     ANSWER_BUTTONS,
     DIGRESSIONS,
     _iso,
-    _keep_language,
     find_code,
     resolve_service,
-    store,
 )
 from actions.appointment_forms.formatting import when_label, window_title
 from actions.appointment_texts import atext
 from actions.choices import is_question
-from actions.form_base import AskSlot, TypedForm, entity, latest_intent, leave_prompt, typed
+from actions.form_base import AskSlot, TypedForm, entity, latest_intent, typed
 from appointments.catalogue import get_catalogue
-from appointments.contacts import Invalid, format_code, normalise_code
 from appointments.dates import DateError, parse_when, slot_label
 
 #: The appointment forms ask through the one base of every form's questions.
@@ -105,7 +102,7 @@ class _AppointmentForm(TypedForm, ABC):
         # a time was chosen for a window and a service: going back to either chooses the time again
         return {"booking_start": None} if slot in ("booking_service", "booking_window") else {}
 
-    # the reference code (cancel_form, reschedule_form)
+    # the reference code (cancel_form, reschedule_form; who may open it: changes._CodeForm)
 
     async def extract_appointment_code(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
@@ -120,27 +117,6 @@ class _AppointmentForm(TypedForm, ABC):
         answer = self._answer(tracker, "appointment_code")
         return {} if answer is None else {"appointment_code": answer}
 
-    async def validate_appointment_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                        domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "appointment_code"):
-            return self._stop("appointment_code")
-        lang, keep = _keep_language(tracker)
-        code = find_code(str(value or "")) or normalise_code(str(value or ""))
-        if code is None:
-            return {"appointment_code": None, **keep,
-                    **leave_prompt(tracker, "appointment_code", Invalid("code", "bad_code").message(lang))}
-        found = store().get(code)
-        problem = None
-        if found is None:
-            problem = "code_not_found"
-        elif found.status != "booked":
-            problem = "code_cancelled"
-        elif found.start < common.now():
-            problem = "code_past"
-        if problem:
-            return {"appointment_code": None, **keep,
-                    **leave_prompt(tracker, "appointment_code", atext(problem, lang, code=format_code(code)))}
-        return {"appointment_code": code, **keep}
 
 
 def _reset() -> list[EventType]:

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import inspect
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,8 @@ NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)  # a Friday
 DOMAIN = {
     "booking_form": ["booking_service", "booking_window", "booking_start", "booking_consent", "booking_name",
                      "booking_contact", "booking_confirmed"],
-    "cancel_form": ["appointment_code", "cancel_confirmed"],
-    "reschedule_form": ["appointment_code", "reschedule_start"],
+    "cancel_form": ["appointment_code", "appointment_proof", "cancel_confirmed"],
+    "reschedule_form": ["appointment_code", "appointment_proof", "reschedule_start"],
 }
 VALIDATORS = {"booking_form": ValidateBookingForm, "cancel_form": ValidateCancelForm,
               "reschedule_form": ValidateRescheduleForm}
@@ -219,7 +220,8 @@ def test_chinese_booking_with_consent_name_and_contact() -> None:
     assert "联系方式" in text_of(chat.say("我叫张伟"))
     summary = chat.say("138 0013 8000")
     text = text_of(summary)
-    assert "请确认" in text and "姓名：张伟" in text and "+8613800138000" in text and "12月1日（周二）10:00" in text
+    assert "请确认" in text and "姓名：张伟" in text and "12月1日（周二）10:00" in text
+    assert "联系方式：138****8000" in text and "13800138000" not in text, "contacts are shown masked"
     assert "外国人来晋工作服务窗口（大同市）" in text and payloads(summary) == ["/affirm", "/deny"]
     result = chat.say("/affirm")
     assert chat.done and "预约成功" in text_of(result)
@@ -435,16 +437,76 @@ def test_the_same_booking_twice_returns_the_first() -> None:
 # --------------------------------------------------------------------------- cancel, reschedule, list
 
 
+def book_with_contact(sender: str, contact: str = "13800138000") -> str:
+    """A booking with a name and a contact, made in the store as the booking form makes it."""
+    slot = appt.store().nearest_free_slots("datong", "work_permit", NOW, 1)[0]
+    result = appt.store().book(window_id="datong", service_id="work_permit", start=slot.start, consent=True,
+                               name="张伟", contact=contact, conversation_id=sender)
+    assert result.ok
+    return result.appointment.code
+
+
 def test_cancel_by_code_typed_in_the_request() -> None:
     chat = Chat("zh")
     code = book(chat)
-    other = Chat("zh", sender="someone-else")
-    confirm = other.start("cancel_form", f"取消预约 {format_code(code).lower()}", "cancel_appointment")
-    assert other.slots["appointment_code"] == code
+    confirm = chat.start("cancel_form", f"取消预约 {format_code(code).lower()}", "cancel_appointment")
+    assert chat.slots["appointment_code"] == code and chat.slots["requested_slot"] == "cancel_confirmed"
     assert "确定要取消这个预约吗" in text_of(confirm) and "时间：11月27日（周五）10:30" in text_of(confirm)
-    result = other.say("/affirm")
+    result = chat.say("/affirm")
     assert f"已取消预约 {format_code(code)}" in text_of(result)
     assert appt.store().get(code).status == "cancelled"
+
+
+def test_another_conversation_must_give_the_contact_and_never_sees_the_owner() -> None:
+    code = book_with_contact("owner")
+    other = Chat("zh", sender="someone-else")
+    ask = other.start("cancel_form", f"取消预约 {format_code(code)}", "cancel_appointment")
+    assert "不是在本对话中预约的" in text_of(ask) and other.slots["requested_slot"] == "appointment_proof"
+    wrong = other.say("13900000000")
+    assert "没有找到可以更改的预约" in text_of(wrong) and other.slots["appointment_code"] is None
+    other.say(format_code(code))
+    confirm = other.say("我的手机是 138-0013-8000")
+    assert other.slots["appointment_proof"] and "13800138000" not in json.dumps(other.slots)
+    assert "确定要取消这个预约吗" in text_of(confirm)
+    assert "张伟" not in text_of(confirm) and "8000" not in text_of(confirm), "the owner's name and contact stay hidden"
+    assert f"已取消预约 {format_code(code)}" in text_of(other.say("/affirm"))
+    assert appt.store().get(code).status == "cancelled"
+
+
+def test_not_found_is_one_answer_whatever_the_reason() -> None:
+    mine = Chat("en", sender="me")
+    cancelled = book(mine, lang="en")
+    appt.store().cancel(cancelled)
+    theirs = book_with_contact("them", contact="them@example.org")
+    anonymous = book(Chat("en", sender="anon"), lang="en")
+    answers = []
+    for code, contact in ((cancelled, None), ("ZZZZ9999", "them@example.org"), (theirs, "me@example.org"),
+                          (anonymous, "me@example.org")):
+        chat = Chat("en", sender="me")
+        reply = chat.start("cancel_form", f"cancel {format_code(code)}", "cancel_appointment")
+        if contact:
+            assert "was not booked in this conversation" in text_of(reply)
+            reply = chat.say(contact)
+        answers.append(text_of(reply).replace(format_code(code), "CODE"))
+    assert len(set(answers)) == 1 and "found no appointment CODE that can be changed" in answers[0]
+
+
+def test_failed_proofs_are_throttled_per_conversation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setenv("APPOINTMENTS_PROOF_ATTEMPTS", "2")
+    code = book_with_contact("owner")
+    attacker = Chat("en", sender=f"attacker-{uuid.uuid4().hex}")
+    for guess in ("13900000001", "13900000002"):
+        attacker.start("cancel_form", f"cancel {format_code(code)}", "cancel_appointment")
+        assert "found no appointment" in text_of(attacker.say(guess))
+        attacker.say("/deny")
+    attacker.start("cancel_form", f"cancel {format_code(code)}", "cancel_appointment")
+    stopped = attacker.say("13800138000")  # the right contact, but too late
+    assert "Too many attempts" in text_of(stopped) and attacker.done
+    assert appt.store().get(code).status == "booked"
+    patient = Chat("en", sender=f"patient-{uuid.uuid4().hex}")  # another conversation is not held back
+    patient.start("cancel_form", f"cancel {format_code(code)}", "cancel_appointment")
+    assert "Do you really want to cancel" in text_of(patient.say("13800138000"))
 
 
 def test_cancel_asks_for_the_code_offers_this_conversations_bookings_and_checks_it() -> None:
@@ -452,7 +514,9 @@ def test_cancel_asks_for_the_code_offers_this_conversations_bookings_and_checks_
     code = book(chat, lang="en")
     ask = chat.start("cancel_form", "cancel my appointment", "cancel_appointment")
     assert "reference code" in text_of(ask) and payloads(ask) == [f'/inform{{"appointment_code": "{code}"}}']
-    assert "no appointment with the code" in text_of(chat.say("ZZZZ-9999"))
+    assert "was not booked in this conversation" in text_of(chat.say("ZZZZ-9999"))
+    chat.say("/deny")
+    chat.start("cancel_form", "cancel my appointment", "cancel_appointment")
     assert "8 letters and digits" in text_of(chat.say("hmm"))
     chat.say(f'/inform{{"appointment_code": "{code}"}}')
     kept = chat.say("no", intent="deny")
@@ -461,7 +525,20 @@ def test_cancel_asks_for_the_code_offers_this_conversations_bookings_and_checks_
     chat.start("cancel_form", f"cancel {code}", "cancel_appointment")
     chat.say("yes", intent="affirm")
     again = chat.start("cancel_form", f"cancel {code}", "cancel_appointment")
-    assert "already cancelled" in text_of(again)
+    assert "found no appointment" in text_of(again)
+
+
+def test_booking_past_the_cap_is_refused_with_the_list_on_offer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APPOINTMENTS_MAX_PER_CONVERSATION", "1")
+    chat = Chat("en")
+    assert book(chat, lang="en")
+    chat.start("booking_form", "book", "book_appointment")
+    chat.say('/inform{"service": "work_permit"}')
+    chat.say(inform("booking_start", starts(chat.say('/inform{"city": "datong"}'))[1]))
+    chat.say("/deny")
+    refused = chat.say("/affirm")
+    assert "already 1 upcoming appointments from this conversation" in text_of(refused)
+    assert payloads(refused) == ["/my_appointments", "/deny"] and len(appt.store().list_for_conversation("conv-1")) == 1
 
 
 def test_reschedule_by_code_to_a_part_of_a_day() -> None:
