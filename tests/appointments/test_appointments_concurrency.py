@@ -64,3 +64,21 @@ def test_the_constraint_holds_even_if_the_python_side_seat_choice_is_wrong(
     results = race(racing_store, 12)
     assert Counter(r.status for r in results) == {"booked": 1, "busy": 11}
     assert len(racing_store.list_day(SLOT.date(), "datong")) == 1
+
+
+def test_concurrent_bookings_of_one_conversation_stop_at_the_cap(racing_store: AppointmentStore) -> None:
+    """Ten slots at once from one script's conversation (and one contact): the cap (3) holds."""
+    starts = [at(2026, 11, 30, 9, 0), at(2026, 11, 30, 9, 30), SLOT, at(2026, 11, 30, 10, 30), at(2026, 11, 30, 11, 0),
+              at(2026, 12, 1, 9, 0), at(2026, 12, 1, 9, 30), at(2026, 12, 1, 10, 0), at(2026, 12, 1, 10, 30),
+              at(2026, 12, 1, 11, 0)]
+    barrier = threading.Barrier(len(starts))
+
+    def one(start) -> BookingResult:
+        barrier.wait()
+        return racing_store.book(window_id="datong", service_id="work_permit", start=start, conversation_id="script",
+                                 consent=True, name="Script", contact=f"s{start:%d%H%M}@example.org")
+
+    with ThreadPoolExecutor(max_workers=len(starts)) as pool:
+        results = list(pool.map(one, starts))
+    assert Counter(r.status for r in results) == {"booked": 3, "limit": len(starts) - 3}
+    assert len(racing_store.list_for_conversation("script")) == 3
