@@ -28,6 +28,7 @@ from appointments.workdays import TZ
 from bot import privacy
 from tests.appointments.conftest import FakeClock
 from tests.conftest import POSTGRES_URL, ROOT, run_cli
+from tests.web.conftest import http, stack_fixture  # noqa: F401 - the running stack, used by name
 
 SECRET = "我叫张伟，电话 13800138000"
 DAY = 24 * 3600.0
@@ -175,3 +176,22 @@ def test_the_tracker_store_is_found_as_rasa_finds_it(monkeypatch: pytest.MonkeyP
     assert privacy.tracker_url() == f"sqlite:///{ROOT / 'var' / 'elsewhere.sqlite3'}"
     monkeypatch.delenv("TRACKER_SQLITE_PATH")
     assert privacy.tracker_url() == f"sqlite:///{privacy.DEFAULT_TRACKER_SQLITE}"
+
+
+def test_what_was_typed_on_the_running_stack_is_gone_after_forget(stack) -> None:
+    """The whole stack (Rasa with the trained model, its real tracker file): the user's words are
+    kept in several rows; ``privacy forget --contact`` leaves none, and the assistant still answers."""
+    sender = f"sec-retention-{uuid.uuid4().hex[:12]}"
+    for message in (SECRET, "绿卡有什么用？"):
+        r = http("POST", stack.rest_url, {"sender": sender, "message": message}, timeout=120)
+        assert r.status == 200, r.body[:300]
+    tracker = create_engine(f"sqlite:///{os.environ['TRACKER_SQLITE_PATH']}")
+    try:
+        assert rows_saying(tracker, "13800138000") >= 1
+        forgot = run_cli("privacy", "forget", "--contact", "138 0013 8000")
+        assert forgot.returncode == 0, forgot.stderr
+        assert rows_saying(tracker, "13800138000") == 0 and rows_saying(tracker, "绿卡有什么用") == 0
+    finally:
+        tracker.dispose()
+    again = http("POST", stack.rest_url, {"sender": sender, "message": "你好"}, timeout=120)
+    assert again.status == 200 and again.json()
