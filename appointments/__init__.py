@@ -6,14 +6,28 @@ actions and the tests use the same code without a Rasa server:
 - :mod:`appointments.catalogue` - services and windows (YAML + operator overrides), contact text;
 - :mod:`appointments.workdays` - China's working days, opening hours, booking range (Asia/Shanghai);
 - :mod:`appointments.dates` - "下周二上午10点" / "next Tuesday at 10" into a date and time;
-- :mod:`appointments.contacts` - contact, name and reference-code validation;
-- :mod:`appointments.models`, :mod:`appointments.store` - the database and every booking operation.
+- :mod:`appointments.contacts` - contact, name and reference-code validation, contacts in sentences, masking;
+- :mod:`appointments.models`, :mod:`appointments.store` - the database and every booking operation,
+  including who may open a booking (the conversation that made it, or one that proves the contact);
+- :mod:`appointments.settings` - the operator's caps, proof limits and the one retention period;
+- :mod:`appointments.keys` - keyed hashes of conversation ids.
+
+Deleting personal data across every store (Rasa's trackers too) is :mod:`bot.privacy`.
 """
 
 from appointments.catalogue import Catalogue, CatalogueError, contact_text, find_window, find_windows, get_catalogue
-from appointments.contacts import Invalid, format_code, normalise_code, normalise_contact, normalise_name
+from appointments.contacts import (
+    Invalid,
+    find_contact,
+    format_code,
+    mask_contact,
+    normalise_code,
+    normalise_contact,
+    normalise_name,
+)
 from appointments.dates import DateError, When, parse_time_of_day, parse_when, slot_label
 from appointments.store import (
+    Access,
     Appointment,
     AppointmentStore,
     Availability,
@@ -27,8 +41,8 @@ from appointments.store import (
 from appointments.workdays import TZ, DayStatus, now_local
 
 __all__ = [
-    "TZ", "Appointment", "AppointmentStore", "Availability", "BookingResult", "CancelResult", "Catalogue",
+    "TZ", "Access", "Appointment", "AppointmentStore", "Availability", "BookingResult", "CancelResult", "Catalogue",
     "CatalogueError", "DateError", "DayStatus", "FreeSlot", "Invalid", "InvalidInput", "Offer", "When", "contact_text",
-    "find_window", "find_windows", "format_code", "get_catalogue", "normalise_code", "normalise_contact",
+    "find_contact", "find_window", "find_windows", "format_code", "mask_contact", "get_catalogue", "normalise_code", "normalise_contact",
     "normalise_name", "now_local", "open_store", "parse_time_of_day", "parse_when", "slot_label",
 ]
