@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from sqlalchemy import column as sql_column
@@ -78,10 +79,12 @@ def tracker_url(endpoints: str | Path | None = None) -> URL | str | None:
     if dialect == "sqlite":
         db_path = Path(db)
         return f"sqlite:///{db_path if db_path.is_absolute() else ROOT / db_path}"
-    host = value("url")
+    host, port = value("url"), value("port")
     if host and "://" in host:
         return host
-    port = value("port")
+    if host:  # "db.internal:5433" carries the port, as Rasa reads it
+        parsed = urlsplit(f"scheme://{host}")
+        host, port = parsed.hostname or host, parsed.port or port
     return URL.create(dialect, value("username") or None, value("password") or None, host or None,
                       int(port) if port else None, db, value("query") or {})
 
