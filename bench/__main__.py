@@ -25,10 +25,9 @@ def search() -> None:
 
     result = search_eval.run()
     _save("search", result)
-    print("Search (policy_kb.search) on bench/eval_questions.yml")
-    for lang, s in result["accuracy"]["per_lang"].items():
-        print(f"  {lang}: n={s['n']}  top-1={s['top1_acc']:.3f}  top-3={s['top3_acc']:.3f}  "
-              f"out-of-scope rejected {s['oos_ok']}/{s['oos_n']}")
+    for name in search_eval.EVAL_SETS:
+        print(f"Search (policy_kb.search) top-1 on {search_eval.EVAL_SETS[name].relative_to(RESULTS.parent.parent)}")
+        print(search_eval.table(result, name))
     lat = result["latency_ms"]
     print(f"  warm search latency over {lat['n']} queries: p50={lat['p50']} ms  p95={lat['p95']} ms")
 
