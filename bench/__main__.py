@@ -1,7 +1,7 @@
 """``make bench``: run the benchmarks, print a summary, write ``bench/results/*.json``.
 
-``python -m bench [search] [nlu] [rest] [load] [profile]`` runs a subset; no argument runs search, nlu,
-rest and load (``profile`` samples the servers under load with py-spy and is run on its own).
+``python -m bench [search] [nlu] [rest] [train] [load] [profile]`` runs a subset; no argument runs all but
+``profile`` (which samples the servers under load with py-spy and is run on its own).
 """
 
 from __future__ import annotations
@@ -59,8 +59,14 @@ def rest() -> None:
           f"plain Rasa static reply: p50={result['plain_rasa_latency_ms']['p50']} ms  "
           f"p95={result['plain_rasa_latency_ms']['p95']} ms; ratio p50={a['latency_ratio_p50']}  "
           f"p95={a['latency_ratio_p95']}")
-    t = result["training"]
-    print(f"  training: {t['seconds']} s, peak memory {t['peak_rss_mb']} MB")
+
+
+def train() -> None:
+    from bench import rest_eval
+
+    result = rest_eval.training_cost()
+    _save("train", result)
+    print(f"Cold training (empty Rasa cache): {result['seconds']} s, peak memory {result['peak_rss_mb']} MB")
 
 
 def load() -> None:
@@ -89,8 +95,8 @@ def main() -> None:
     # a SIGTERM (timeout, CI) unwinds like Ctrl-C, so the servers the benches started are stopped
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    chosen = sys.argv[1:] or ["search", "nlu", "rest", "load"]
-    commands = {"search": search, "nlu": nlu, "rest": rest, "load": load, "profile": profile}
+    chosen = sys.argv[1:] or ["search", "nlu", "rest", "train", "load"]
+    commands = {"search": search, "nlu": nlu, "rest": rest, "train": train, "load": load, "profile": profile}
     for name in chosen:
         commands[name]()
 

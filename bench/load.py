@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -93,8 +94,12 @@ def vanilla_server() -> Iterator[str]:
         _rest_ready(base, "hello", timeout=600)
         yield base
     finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # Rasa on a busy machine can take longer to stop
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
         log.close()
 
 
@@ -128,6 +133,11 @@ def locust(bot: str, base: str, users: int, seconds: int, out: Path) -> dict:
                     "-u", str(users), "-r", str(users), "-t", f"{seconds}s", "--host", base,
                     "--csv", str(out), "--loglevel", "WARNING"],
                    env={**os.environ, "BENCH_BOT": bot}, check=False, capture_output=True)
+    return read_stats(out)
+
+
+def read_stats(out: Path) -> dict:
+    """Locust's CSV files of one run, per scenario (and ``all``)."""
     rows = {}
     with open(f"{out}_stats.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):

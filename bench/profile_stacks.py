@@ -71,8 +71,8 @@ def summarise(raw: str, process: str, top: int = 25) -> dict:
         for name, rx in patterns.items():
             if any(rx.search(f) for f in frames):
                 categories[name] += n
-        for f in set(frames):
-            inclusive[_short(f)] += n
+        for f in {_short(f) for f in frames}:  # a recursive or wrapping function counts once per sample
+            inclusive[f] += n
         own[_short(frames[-1])] += n
     return {
         "busy_samples": total,

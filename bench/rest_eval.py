@@ -1,20 +1,28 @@
 """The assistant over REST: answer accuracy on the evaluation set, turn latency, training cost.
 
-* accuracy: every question of ``bench/eval_questions.yml`` in a fresh conversation; right when the
-  reply cites one of its labelled articles in the question's language (``（依据：第N条）`` /
-  ``(Source: Article N)``), or, for out-of-scope questions, when it says the policy does not cover it;
+* accuracy: every question of the evaluation sets (``bench/eval_v2/`` dev and test, and the older
+  ``bench/eval_questions.yml``; :data:`bench.search_eval.EVAL_SETS`) in a fresh conversation; right when
+  the reply cites one of its labelled articles in the question's language (``（依据：第N条）`` /
+  ``(Source: Article N)``, read in simplified characters: a traditional question gets a traditional
+  reply), or, for out-of-scope questions, when it says the policy does not cover it. Counted per
+  language, colloquial slice, code-mixed and out of scope (:meth:`bench.search_eval.Case.slices`), with
+  in-scope questions wrongly refused, in-scope questions left without any cited answer (a form started
+  instead, say), and *invented figures*: numbers in a reply that appear nowhere in the KB, the domain,
+  the assistant's texts or the question (an amount, phone, address or duration made up);
 * latency: p50/p95 of policy-answer turns, and of a plain Rasa server (a one-rule bot with a static
   response) measured in the same run on the same machine, reported as a ratio. Both servers get the
   same traffic shape: warm-up turns, then conversations of :data:`CONVERSATION_TURNS` turns each (Rasa
   re-reads and re-featurizes the whole conversation every turn, so one endless conversation would
   measure conversation length rather than the assistant);
-* training: wall time and peak memory (max RSS) of ``rasa train`` on the project's data.
+* training (``python -m bench train``): wall time and peak memory (max RSS) of a cold ``rasa train`` on
+  the project's data, with an empty Rasa training cache (the shared one would make it a cache hit).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -25,11 +33,13 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.search_eval import load_cases
-from bot.model import ROOT, rasa_command
+from bench.load import assistant_server
+from bench.search_eval import EVAL_SETS, Case, load_cases
+from bot.model import ROOT, rasa_command, training_env
 from bot.nlu.training_data import write_generated
-from bot.runner import Services, running
+from bot.runner import Services
 from policy_kb.citation import cite
+from policy_kb.lang import to_simplified
 from policy_kb.messages import message
 
 PLAIN_BOT = {
@@ -58,32 +68,72 @@ def _percentiles(samples: list[float]) -> dict:
             "p95": round(samples[int(0.95 * (len(samples) - 1))], 1)}
 
 
-def _is_right(reply: str, lang: str, articles: list) -> bool:
-    if not articles:
-        return message("not_found", lang) in reply or ("outside" in reply if lang == "en" else "不在我能回答" in reply)
-    return any(cite(a, lang) in reply for a in articles)
+#: Where every figure the assistant may say comes from.
+KNOWN_TEXT_FILES = ("policy_kb/data/*.yml", "domain/*.yml", "actions/*.yml", "bot/web/texts.yml",
+                    "bot/channels/*.yml")
+_NUMBER = re.compile(r"\d+(?:[,.]\d+)*")
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def known_numbers() -> set[str]:
+    known: set[str] = set()
+    for pattern in KNOWN_TEXT_FILES:
+        for path in ROOT.glob(pattern):
+            known |= _numbers(path.read_text(encoding="utf-8"))
+    return known
+
+
+def _says_not_covered(reply: str, lang: str) -> bool:
+    return message("not_found", lang) in reply or ("outside" in reply if lang == "en" else "不在我能回答" in reply)
+
+
+def _verdict(reply: str, case: Case) -> str:
+    """right | refused (in scope, said not covered) | unanswered (in scope, no citation) | wrong."""
+    reply = to_simplified(reply)
+    if not case.articles:
+        return "right" if _says_not_covered(reply, case.lang) else "wrong"
+    if any(cite(a, case.lang) in reply for a in case.articles):
+        return "right"
+    if _says_not_covered(reply, case.lang):
+        return "refused"
+    return "wrong" if "依据：" in reply or "(Source:" in reply else "unanswered"
+
+
+def accuracy(services: Services, name: str, known: set[str]) -> dict:
+    """One evaluation set over REST: per slice n, right, refused, unanswered; invented figures; misses."""
+    stats: dict[str, dict] = {}
+    misses, invented, policy_ms = [], [], []
+    for case in load_cases(name):
+        reply, ms = _post(services.rest_url, f"bench-{uuid.uuid4().hex[:10]}", case.q)
+        text = "\n".join(m.get("text") or "" for m in reply)
+        verdict = _verdict(text, case)
+        for slice_ in case.slices():
+            s = stats.setdefault(slice_, {"n": 0, "right": 0, "refused": 0, "unanswered": 0})
+            s["n"] += 1
+            s["right"] += verdict == "right"
+            s["refused"] += verdict == "refused"
+            s["unanswered"] += verdict == "unanswered"
+        if case.articles:
+            policy_ms.append(ms)
+        if made_up := _numbers(text) - known - _numbers(case.q):
+            invented.append({"q": case.q, "numbers": sorted(made_up), "reply": text[:200]})
+        if verdict != "right":
+            misses.append({"q": case.q, "want": case.articles, "verdict": verdict, "reply": text[:160]})
+    for s in stats.values():
+        s["accuracy"] = round(s["right"] / s["n"], 3)
+    return {"slices": stats, "invented": invented, "misses": misses, "first_turn_ms": policy_ms}
 
 
 def accuracy_and_latency(services: Services) -> dict:
-    stats: dict[str, dict] = {}
-    policy_ms: list[float] = []
-    misses = []
-    for case in load_cases():
-        reply, ms = _post(services.rest_url, f"bench-{uuid.uuid4().hex[:10]}", case.q)
-        text = "\n".join(m.get("text") or "" for m in reply)
-        s = stats.setdefault(case.lang, {"n": 0, "right": 0})
-        s["n"] += 1
-        ok = _is_right(text, case.lang, case.articles)
-        s["right"] += ok
-        if case.articles:
-            policy_ms.append(ms)
-        if not ok:
-            misses.append({"q": case.q, "want": case.articles, "reply": text[:160]})
-    for s in stats.values():
-        s["accuracy"] = round(s["right"] / s["n"], 3)
-    questions = [c.q for c in load_cases() if c.articles]
+    known = known_numbers()
+    sets = {name: accuracy(services, name, known) for name in EVAL_SETS}
+    policy_ms = [ms for result in sets.values() for ms in result.pop("first_turn_ms")]
+    questions = [c.q for c in load_cases("dev") if c.articles]
     turns = _timed_conversations(services.rest_url, lambda i: questions[i % len(questions)])
-    return {"per_lang": stats, "misses": misses, "latency_ms": _percentiles(turns), "latency_first_turn_ms": _percentiles(policy_ms)}
+    return {"sets": sets, "latency_ms": _percentiles(turns), "latency_first_turn_ms": _percentiles(policy_ms)}
 
 
 def _timed_conversations(url: str, message_at: Callable[[int], str]) -> list[float]:
@@ -122,17 +172,16 @@ def training_cost() -> dict:
         t0 = time.perf_counter()
         subprocess.run(rasa_command("train", "--config", "config.yml", "--domain", "domain", "--data", "data",
                                     "--out", tmp), cwd=ROOT, check=True, capture_output=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+                       env=training_env(Path(tmp) / "rasa-cache"))
         seconds = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"seconds": round(seconds, 1), "peak_rss_mb": round(peak_mb)}
 
 
 def run() -> dict:
-    os.environ.setdefault("TRACKER_SQLITE_PATH", str(ROOT / "var" / "bench-tracker.sqlite3"))
-    with running(Services(rasa_port=5605, action_port=5655, with_web=False)) as services:
+    with assistant_server() as (services, _):
         assistant = accuracy_and_latency(services)
     plain = plain_rasa_latency()
     assistant["latency_ratio_p50"] = round(assistant["latency_ms"]["p50"] / plain["p50"], 2)
     assistant["latency_ratio_p95"] = round(assistant["latency_ms"]["p95"] / plain["p95"], 2)
-    return {"assistant": assistant, "plain_rasa_latency_ms": plain, "training": training_cost()}
+    return {"assistant": assistant, "plain_rasa_latency_ms": plain}
