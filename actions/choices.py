@@ -87,7 +87,10 @@ SHORT_REPLIES: dict[str, frozenset[str]] = {
         "都行", "都可以", "随便", "随便吧", "无所谓", "哪个都行", "哪天都行", "什么时候都行", "什么时间都行", "什么时间都可以",
         "任意", "最早的", "越早越好", "尽快", "any", "anything", "any time", "anytime", "whenever", "either", "whatever",
         "doesn't matter", "no preference", "any one", "anyone is fine", "anything is fine", "either is fine",
+        "any time is fine", "any time works", "anytime is fine",
         "any day", "any day works", "earliest", "the earliest", "as soon as possible", "asap", "soonest",
+        "whichever", "whichever is first", "whichever is earliest", "any of them", "first available",
+        "the first available", "哪个都可以", "最早那个",
     }),
 }
 _WORD_TO_KIND = {w: kind for kind, words in SHORT_REPLIES.items() for w in words}
@@ -138,6 +141,7 @@ _POSITION = (
 )
 _LAST = re.compile(r"^(?:(?:选|要|就)\s*)?(?:最后一个|最后那个|最后一项|最后的|最后)(?:吧|的)?$|^(?:the\s+)?(?:last|final)"
                    r"(?:\s+(?:one|option|choice|slot|time))?$")
+_TOP = re.compile(r"^(?:the\s+)?(?:top|first)(?:\s+(?:one|option|choice))?$|^(?:最上面|第一|头一)(?:个|那个)?$")
 _EARLIER = re.compile(r"^(?:the\s+)?(?:earlier|earliest|sooner|soonest|first available)(?:\s+(?:one|slot|time))?$|"
                       r"^(?:早一点|早点|早些|更早|最早)的?(?:那个|那个时间)?$")
 _LATER = re.compile(r"^(?:the\s+)?(?:later|latest)(?:\s+(?:one|slot|time))?$|^(?:晚一点|晚点|晚些|更晚|最晚)的?(?:那个|那个时间)?$")
@@ -207,6 +211,23 @@ def clock_time(text: str) -> dt.time | None:
     return None
 
 
+_UNITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+          "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen")
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_EN_NUMBER = re.compile(r"\b(?:(?P<tens>twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?P<unit>one|two|three"
+                        r"|four|five|six|seven|eight|nine))?|(?P<small>" + "|".join(_UNITS) + r"))\b")
+
+
+def english_number(text: str) -> int | None:
+    """A number written in English words ("twelve years", "thirty-five"); None if there is none."""
+    m = _EN_NUMBER.search(fold(text)[:MAX_SHORT])
+    if not m:
+        return None
+    if m.group("small"):
+        return _UNITS.index(m.group("small"))
+    return _TENS[m.group("tens")] + (_UNITS.index(m.group("unit")) if m.group("unit") else 0)
+
+
 def _position(core: str) -> int | None:
     for pattern in _POSITION:
         m = pattern.match(core)
@@ -236,6 +257,8 @@ def pick(text: str, options: Sequence[Option]) -> int | None:
         return n - 1 if 1 <= n <= len(options) else None
     if _LAST.match(core):
         return len(options) - 1
+    if _TOP.match(core):
+        return 0
     starts = [option_start(o) for o in options]
     timed = [(s, i) for i, s in enumerate(starts) if s is not None]
     if timed and (_EARLIER.match(core) or _LATER.match(core)):

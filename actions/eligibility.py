@@ -22,7 +22,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.choices import payload_entities, pick, short_reply
+from actions.choices import english_number, is_question, payload_entities, pick, short_reply
 from actions.form_base import (
     FORM_STATE_SLOTS,
     STOP_FORM,
@@ -51,6 +51,9 @@ AGE_RANGE = (16, 100)
 YEARS_RANGE = (0, 60)
 #: Slots that become profile keys as they are; the four form slots are converted below.
 EXTRA_PROFILE_SLOTS = ("degree_from", "role", "shanxi_roots", "hk_macao_taiwan", "holds_ip")
+#: A field is said in a few words; these intents are never one ("help", "转人工", "bye", "in English").
+FIELD_WORDS = 8
+FIELD_NOT_ANSWERS = frozenset({"help", "handoff", "goodbye", "switch_language", "greet", "thank", "check_eligibility"})
 #: The form's questions, in the order it asks them.
 FORM_SLOTS = ("degree", "years_experience", "field", "age")
 
@@ -65,7 +68,11 @@ def _number(value: Any, entity: str) -> float | None:
         return float(value)
     if isinstance(value, str):
         found = _entity_value(entity, value)
-        return float(found) if found is not None else parse_number(value.strip().rstrip("岁年yearsold ."))
+        if found is not None:
+            return float(found)
+        number = parse_number(value.strip().rstrip("岁年yearsold ."))
+        words = english_number(value) if number is None else None  # "twelve years", "thirty-five"
+        return number if words is None else float(words)
     return None
 
 
@@ -106,7 +113,12 @@ class ValidateEligibilityForm(TypedForm):
             return _entity_value("degree", reply) is not None
         if slot in ("years_experience", "age"):
             return _number(reply, slot) is not None
-        return slot == "field" and _entity_value("field", reply) is not None
+        if slot != "field":
+            return False
+        # any short description is a field ("cooking", "新能源汽车研发"), whatever the NLU made of it
+        return _entity_value("field", reply) is not None or (
+            not is_question(reply) and word_units(reply) <= FIELD_WORDS and short_reply(reply) is None
+            and parse_number(reply.strip()) is None and latest_intent(tracker) not in FIELD_NOT_ANSWERS)
 
     def short_intent(self, slot: str, kind: str, tracker: Tracker) -> str | None:
         if kind == "deny" and slot != "degree":

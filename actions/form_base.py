@@ -37,10 +37,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.choices import payload_entities, payload_intent, pick, short_reply
+from actions.choices import is_question, payload_entities, payload_intent, pick, short_reply
 from actions.handoff import ActionHandoff
 from actions.language import reply_language
 from actions.texts import text
+from policy_kb.lang import word_units
 
 #: Intents a form does not answer: the rule for each answers it (this action), then the form resumes.
 DIGRESSIONS: dict[str, str] = {
@@ -55,6 +56,11 @@ DIGRESSIONS: dict[str, str] = {
 }
 #: Intents that leave any form: the rule stops the form, then answers with this action.
 LEAVING: dict[str, str] = {"handoff": "action_handoff", "goodbye": "utter_goodbye"}
+
+#: What the NLU calls a short attempt at an answer ("我家附近那个", "你猜", "the usual"): such text is the
+#: form's to explain (and count), not small talk to answer, unless it asks something or says more.
+SOFT_DIGRESSIONS = frozenset({"chitchat", "out_of_scope"})
+SHORT_ANSWER_UNITS = 6
 
 #: The slots this module keeps for every form (``domain/forms.yml``).
 FORM_STATE_SLOTS = ("form_prompt", "form_options", "form_strikes")
@@ -80,6 +86,13 @@ def typed(tracker: Tracker) -> str:
 
 def entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
+
+
+def slots_before_message(tracker: Tracker) -> dict[str, Any]:
+    """The slots as they were before the latest user message (its own extractions not yet applied)."""
+    events = tracker.events or []
+    last_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=len(events))
+    return {e["name"]: e.get("value") for e in events[:last_user] if e.get("event") == "slot"}
 
 
 def as_button(tracker: Tracker, payload: str) -> None:
@@ -196,8 +209,9 @@ class TypedForm(FormValidationAction, ABC):
         if strikes.get(slot, 0) >= 3 and (latest_intent(tracker) in ("deny", "cancel_appointment", "handoff")
                                           or kind in ("deny", "stop", "cancel")):
             return await self._leave(dispatcher, tracker, domain, slot, lang)
+        before = slots_before_message(tracker)
         events = await super().run(dispatcher, tracker, domain)
-        return await self._after(dispatcher, tracker, domain, slot, events, strikes, lang)
+        return await self._after(dispatcher, tracker, domain, slot, events, strikes, lang, before)
 
     def _understand(self, tracker: Tracker, slot: str, reply: str, kind: str | None) -> None:
         """The typed reply as the question being asked reads it (the latest message is rewritten)."""
@@ -212,11 +226,14 @@ class TypedForm(FormValidationAction, ABC):
         meant = self.short_intent(slot, kind, tracker) if kind else None
         if meant:
             as_intent(tracker, meant)
-        elif self.reads(slot, reply, tracker) or self.carries(reply, tracker):
+        elif self.reads(slot, reply, tracker) or self.carries(reply, tracker) or (
+                latest_intent(tracker) in SOFT_DIGRESSIONS and not is_question(reply)
+                and word_units(reply) <= SHORT_ANSWER_UNITS):
             as_intent(tracker, "inform")
 
     async def _after(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, slot: str,
-                     events: list[EventType], strikes: dict[str, int], lang: str) -> list[EventType]:
+                     events: list[EventType], strikes: dict[str, int], lang: str,
+                     before: dict[str, Any]) -> list[EventType]:
         answered = {e["name"]: e["value"] for e in events
                     if e.get("event") == "slot" and e["name"] not in _NOT_ANSWERS}
         if not answered:  # nothing the form can use: a digression's rule answers it (or the button is no answer)
@@ -224,7 +241,8 @@ class TypedForm(FormValidationAction, ABC):
         updates: dict[str, Any] = {}
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         still_asking = tracker.get_slot(slot) is None and slot in required
-        progress = {k: v for k, v in answered.items() if v is not None}
+        # only what this message added counts (a date kept from earlier is set again on every turn)
+        progress = {k: v for k, v in answered.items() if v is not None and v != before.get(k)}
         if still_asking and not progress:
             # a reply of the right kind that cannot be booked ("明天上午", a Saturday) gets the validator's
             # own reason and alternatives every time; only replies the question cannot read are strikes

@@ -32,7 +32,7 @@ from actions.appointment_forms.formatting import (
 from actions.appointment_forms.forms import _AppointmentForm, _Ask, _reset
 from actions.appointment_forms.times import _nearest, _unavailable, _with_options, pick_start
 from actions.appointment_texts import atext
-from actions.choices import is_question
+from actions.choices import is_question, short_reply
 from actions.form_base import entity as _entity
 from actions.form_base import latest_intent as _intent
 from actions.form_base import leave_prompt as _prompt
@@ -92,6 +92,8 @@ class ValidateBookingForm(_AppointmentForm):
         if answer is not None or self._in_passing(tracker):
             entity = _entity(tracker, "service")
             sid = resolve_service(entity, get_catalogue()) if entity else None
+            if sid is None and answer is None and _typed(tracker):  # "我要预约就业服务": a name in the request
+                sid = resolve_service(_typed(tracker), get_catalogue())
             if sid:
                 return {"booking_service": sid}
         if answer is not None and resolve_service(answer, get_catalogue()) is None \
@@ -223,6 +225,8 @@ class ValidateBookingForm(_AppointmentForm):
         lang, keep = _keep_language(tracker)
         if _intent(tracker) in ("deny", "skip"):
             return {**self._anonymous(tracker, lang), **keep}
+        if short_reply(str(value or "")) in ("affirm", "any"):  # "yess" at "your name?" is not a name
+            return {"booking_name": None, **keep, **_prompt(tracker, "booking_name", atext("need_booking_name", lang))}
         name = normalise_name(clean_name(str(value or "")))
         if isinstance(name, Invalid):
             return {"booking_name": None, **keep, **_prompt(tracker, "booking_name", name.message(lang))}

@@ -148,7 +148,27 @@ def resolve_service(value: Any, catalogue: Catalogue, window_id: str | None = No
     if len(folded) < 2:
         return None
     hits = [s for s in offered if folded in _fold(s.name_zh) or folded in _fold(s.name_en)]
-    return hits[0].id if len(hits) == 1 else None
+    if len(hits) == 1:
+        return hits[0].id
+    # a name inside a request ("我要预约就业服务", "book me for employment services"), the longest first
+    named = sorted((s for s in offered for n in (s.name_zh, s.name_en) if len(n) >= 4 and _fold(n) in folded),
+                   key=lambda s: -max(len(s.name_zh), len(s.name_en)))
+    if named:
+        return named[0].id
+    return _by_words(folded, offered)
+
+
+_WORD = re.compile(r"[a-z]{3,}")
+_NOT_NAMES = frozenset({"the", "for", "and", "with", "about", "help", "please", "service", "services", "want", "need"})
+
+
+def _by_words(folded: str, offered: list) -> str | None:
+    """The one service two of whose English words the text uses ("hospital appointment help")."""
+    words = set(_WORD.findall(folded)) - _NOT_NAMES
+    scored = [(len(words & (set(_WORD.findall(_fold(s.name_en))) - _NOT_NAMES)), s.id) for s in offered]
+    best = max((n for n, _ in scored), default=0)
+    hits = [sid for n, sid in scored if n == best]
+    return hits[0] if best >= 2 and len(hits) == 1 else None
 
 
 def _services(catalogue: Catalogue, window_id: str | None) -> list:

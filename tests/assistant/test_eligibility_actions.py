@@ -155,3 +155,40 @@ def test_a_whole_sentence_asks_the_policy_without_naming_a_kb_term() -> None:
     tracker = _starting_form("I work at a company - can I also hold a part-time post at a university?", [])
     messages, _ = run_action(AskDegree(), tracker)
     assert messages[0]["text"].endswith("(Source: Article 16)") and "highest degree" in messages[1]["text"]
+
+
+PROFILES = [{"degree": "doctorate", "years_experience": 6, "field": "big_data", "age": 38},
+            {"degree": "bachelor", "years_experience": 2, "field": "tourism", "age": 25}, {},
+            {"degree": "master", "years_experience": 10, "field": "new_materials", "age": 45, "shanxi_roots": True}]
+
+
+@pytest.mark.parametrize("slots", PROFILES)
+@pytest.mark.parametrize(("lang", "most"), [("zh", 500), ("en", 900)])
+def test_the_verdict_leads_with_a_summary_that_fits_one_wechat_reply(slots: dict, lang: str, most: int) -> None:
+    from bot.channels.wechat_format import MAX_REPLY_BYTES, render, utf8_len
+
+    messages, events = run_action(ActionEligibilityResult(), make_tracker("", slots={**slots, "language": lang}))
+    [verdict] = messages
+    assert len(verdict["text"]) <= most and "你" not in verdict["text"]
+    assert utf8_len(render(messages).text) <= MAX_REPLY_BYTES, "the summary and its numbered choices in one passive reply"
+    assert [b["payload"] for b in verdict["buttons"]][:3] == [
+        '/precheck_more{"part": "details"}', '/precheck_more{"part": "documents"}', '/precheck_more{"part": "sharpen"}']
+    assert any(e["name"] == "form_options" for e in events), "a typed 1/2/3 picks a part"
+
+
+@pytest.mark.parametrize(("part", "heading"), [("details", "人才类别"), ("documents", "准备材料"), ("sharpen", "补充这些信息")])
+def test_each_part_of_the_verdict_on_request_politely(part: str, heading: str) -> None:
+    from actions.eligibility import ActionPrecheckMore
+
+    slots = {**PROFILES[0], "eligibility_result_shown": True, "language": "zh"}
+    messages, _ = run_action(ActionPrecheckMore(), make_tracker(
+        "/precheck_more", intent="precheck_more", entities=[{"entity": "part", "value": part}], slots=slots))
+    assert heading in messages[0]["text"] and "你" not in messages[0]["text"]
+
+
+def test_a_typed_number_after_the_verdict_picks_a_part() -> None:
+    slots = {**PROFILES[0], "eligibility_result_shown": True}
+    _, events = run_action(ActionEligibilityResult(), make_tracker("", slots=slots))
+    offered = next(e["value"] for e in events if e["name"] == "form_options")
+    messages, _ = run_action(ActionEligibilityResult(), make_tracker("２", slots={**slots, "form_options": offered}))
+    assert messages[0]["text"].startswith("下一步") and "准备材料" in messages[0]["text"]

@@ -240,3 +240,46 @@ def test_the_digression_rules_are_the_lists_the_forms_use(form: str) -> None:
         assert by_intent[intent] == [action, form], intent
     for intent, action in LEAVING.items():
         assert by_intent[intent][0] == "action_deactivate_loop" and by_intent[intent][-1] == action, intent
+
+
+def test_a_short_attempt_the_nlu_calls_small_talk_is_the_forms_to_explain() -> None:
+    chat = booking()
+    chat.say('/inform{"service": "work_permit"}')
+    reply = chat.say("我家附近那个", "out_of_scope")
+    assert not chat.rejected and "没找到这个城市" in text_of(reply)
+    assert chat.say("天气怎么样？", "out_of_scope") == [] and chat.rejected, "a question is still small talk"
+
+
+@pytest.mark.parametrize(("request_text", "service"), [("我要预约就业服务", "employment"),
+                                                       ("book me for employment services in Taiyuan City", "employment")])
+def test_a_service_named_inside_the_request(request_text: str, service: str) -> None:
+    chat = FormChat("zh" if request_text[0] == "我" else "en")
+    chat.start("booking_form", request_text, "book_appointment")
+    assert chat.slots["booking_service"] == service
+
+
+def test_service_words_and_numbers_in_words() -> None:
+    chat = booking("en")
+    chat.say("hospital appointment help", "inform")
+    assert chat.slots["booking_service"] == "medical_appointment"
+    chat = FormChat("en")
+    chat.start("eligibility_form", "am I eligible?", "check_eligibility")
+    chat.say("master's")
+    chat.say("twelve years", "inform")
+    assert chat.slots["years_experience"] == 12
+    chat.say("cooking", "my_appointments")
+    assert chat.slots["field"] == "cooking", "a few words are a field whatever the NLU thought"
+
+
+def test_a_yes_is_not_a_name() -> None:
+    chat = _to("booking_form", "booking_name")
+    reply = chat.say("yess", "affirm")
+    assert chat.slots["booking_name"] is None and "姓名" in text_of(reply)
+
+
+def test_a_date_kept_from_earlier_is_not_news_every_turn() -> None:
+    chat = booking("en")
+    assert text_of(chat.say("next Monday", "inform")).startswith("OK, Mon 30 Nov.")
+    said = [text_of(chat.say(reply, "inform")) for reply in ("the 10:30 one", "sure", "Maria Rossi")]
+    assert not any(s.startswith("OK, Mon") for s in said), "the date is said back once"
+    assert "e.g." in said[1] and "talk to a person" in said[2], "and unusable answers still count"

@@ -27,7 +27,8 @@ ROOT = HERE.parents[1]
 DIALOGUES = yaml.safe_load((HERE / "dialogues.yml").read_text("utf-8"))["dialogues"]
 #: What counts as a sentence rather than a short reply (Chinese characters count one each).
 SENTENCE_UNITS = 4
-CODE = re.compile(r"\b[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}\b")
+#: The reference code of a booking just made (not the example code a question shows).
+CODE = re.compile(r"(?:预约编号：|reference code is )([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})")
 
 
 def _free_port() -> int:
@@ -92,7 +93,7 @@ def test_typed_dialogue(services: Services, dialogue: dict) -> None:
                 assert any(alt in reply for alt in phrase.split("|")), \
                     f"expected {phrase!r}\n" + "\n".join(chat.transcript)
             found = CODE.search(reply)
-            code = normalise_code(found.group(0)) if found else code
+            code = normalise_code(found.group(1)) if found else code
     except BaseException:
         RESULTS[(dialogue["lang"], "failed")] += 1
         raise
