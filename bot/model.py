@@ -8,8 +8,11 @@ The models live outside the clone, in :data:`CACHE_DIR` (``ASSISTANT_CACHE_DIR``
 ``$XDG_CACHE_HOME/shanxi-talent-assistant``, else ``~/.cache/shanxi-talent-assistant``), so a fresh
 clone on the same machine (CI's, every run) finds the model its inputs already produced instead of
 training for minutes. Rasa's own training cache sits beside them: a change to the domain alone reuses
-the trained NLU components. Training happens under a file lock and lands by an atomic rename, so two
-runs that need the same model train it once and nobody loads half a file.
+the trained NLU components. One training runs at a time on the machine (a file lock): several test
+runs starting together on inputs that differ only in rules or domain used to train DIET side by side,
+each at a third of the speed; in a queue the first trains and the others restore its components from
+the cache, and a run that needs the very model being trained just waits for it. A model lands by an
+atomic rename, so nobody loads half a file.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ CACHE_DIR = Path(os.environ.get("ASSISTANT_CACHE_DIR")
                  or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shanxi-talent-assistant")
 MODELS = CACHE_DIR / "models"
 RASA_CACHE = CACHE_DIR / "rasa-training-cache"
+TRAINING_LOCK = MODELS / ".training.lock"
 #: models kept; several clones (CI runs, engineers' branches) share the directory
 KEEP_MODELS = 8
 #: Files and folders whose content decides the model.
@@ -72,11 +76,12 @@ def ensure_model(quiet: bool = False) -> Path:
     if path.exists():
         return path
     MODELS.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with open(MODELS / f"{path.name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # another run training the same inputs: wait for its model
+    with open(TRAINING_LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one training at a time on the machine: see the module docstring
+        write_generated()
+        path = model_path()  # the files may have changed while this run waited
         if not path.exists():
             _train(path, quiet)
-    (MODELS / f"{path.name}.lock").unlink(missing_ok=True)
     # keep the directory from growing with every edit, but leave recent models to processes using them
     for old in sorted(MODELS.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)[KEEP_MODELS:]:
         old.unlink(missing_ok=True)
