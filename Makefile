@@ -27,10 +27,11 @@ AUDIT_STAMP := $(AUDIT_VENV)/.installed-pip-audit-$(PIP_AUDIT_VERSION)
 AUDIT_SERVICE ?= pypi
 AUDIT_REPORT := var/audit.json
 
-.PHONY: help venv kb model validate chromium run test lint bench lock clean audit
+.PHONY: help venv kb model validate chromium nginx run test lint bench lock clean audit
 
 help:
 	@echo "make run    - set up, build the knowledge base and start the assistant"
+	@echo "make run PROFILE=scale - several Rasa replicas and action servers behind nginx, PostgreSQL, Redis"
 	@echo "make test   - set up and run every test (lint, unit, integration)"
 	@echo "make bench  - accuracy, latency and Locust load against a vanilla rasa init bot (bench/results/)"
 	@echo "make lock   - re-resolve requirements.in into requirements.lock (one pip run)"
@@ -76,6 +77,19 @@ validate: model
 chromium:
 	tools/ensure_chromium.sh
 
+# The scale profile's load balancer (also what tests/scale/ start): Debian's nginx, installed when missing.
+nginx:
+	tools/ensure_nginx.sh
+
+# PROFILE=scale takes its settings from the environment, and from deploy/scale.env when that file exists
+# (copied from deploy/scale.env.example; untracked, it may hold secrets): the KB is then built on PostgreSQL.
+ifeq ($(PROFILE),scale)
+-include deploy/scale.env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' deploy/scale.env 2>/dev/null)
+export PROFILE
+RUN_NEEDS := nginx
+endif
+
 $(AUDIT_STAMP):
 	rm -rf $(AUDIT_VENV) && python3 -m venv $(AUDIT_VENV)
 	$(AUDIT_VENV)/bin/pip install --quiet "pip-audit==$(PIP_AUDIT_VERSION)" $(PIP_QUIET)
@@ -91,13 +105,13 @@ audit: venv $(AUDIT_STAMP)
 	$(PY) tools/audit.py $(AUDIT_REPORT) deploy/audit-exceptions.yml $(AUDIT_FLAGS)
 
 test: AUDIT_FLAGS := --allow-unreachable
-test: venv lint chromium validate audit
+test: venv lint chromium nginx validate audit
 	$(PY) -m pytest
 
 bench: venv $(BENCH_STAMP)
 	$(PY) -m bench
 
-run: venv kb
+run: venv $(RUN_NEEDS) kb
 	umask 077 && $(PY) -m bot run
 
 lock:

@@ -21,6 +21,16 @@ What the services would not do by themselves, and so the runner does:
   SIGTERM would exit without running any ``finally`` and orphan them.
 - **Retention.** ``make run`` also runs ``python -m bot privacy purge`` at start and every
   ``PRIVACY_PURGE_INTERVAL_S`` seconds; a failed purge is logged and tried again next time.
+
+**The scale profile** (``PROFILE=scale``, ``make run PROFILE=scale``) starts on one machine what a
+deployment runs on several: ``ACTION_REPLICAS`` action servers (ports from ``ACTION_PORT`` up),
+``RASA_REPLICAS`` Rasa replicas (from ``RASA_PORT`` up, each optionally pinned with ``taskset`` to a CPU
+of ``RASA_CPUS``) with one web front each (from ``WEB_PORT`` up), and nginx in front of all three
+(``deploy/nginx.conf.template``): the web pages and the WeChat push URL on ``NGINX_INTERFACE:PUBLIC_PORT``,
+Rasa's REST channel (``RASA_LB_PORT``) and the action servers (``ACTION_LB_PORT``) on loopback only.
+Trackers, KB and appointments are on PostgreSQL, locks and WeChat/rate-limit state on Redis, as
+``deploy/endpoints.scale.yml`` and ``deploy/scale.env.example`` say. The same loopback, token, port and
+SIGTERM rules hold for every one of these processes.
 """
 
 from __future__ import annotations
@@ -29,7 +39,9 @@ import contextlib
 import errno
 import logging
 import os
+import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -53,6 +65,11 @@ PRIVATE_UMASK = 0o077
 STORE_URL_VARS = {"KB_DATABASE_URL": VAR / "kb.sqlite3", "APPOINTMENTS_DATABASE_URL": VAR / "appointments.sqlite3"}
 SQLITE_SIDE_FILES = ("", "-journal", "-wal", "-shm")
 PURGE_COMMAND = (sys.executable, "-m", "bot", "privacy", "purge")
+SCALE_ENDPOINTS = "deploy/endpoints.scale.yml"
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
+#: nginx settings a deployment may change (the rest of the template is the layout).
+NGINX_DEFAULTS = {"NGINX_BODY_LIMIT": "64k", "NGINX_CLIENT_TIMEOUT_S": "10", "NGINX_CONNECT_TIMEOUT_S": "2",
+                  "NGINX_READ_TIMEOUT_S": "30", "NGINX_FAIL_TIMEOUT_S": "5"}
 
 
 def _env_int(name: str, default: int) -> int:
@@ -110,6 +127,35 @@ def make_private(path: Path) -> None:
             Path(f"{path}{suffix}").chmod(0o600)
 
 
+def ensure_postgres_schemas(names: tuple[str, ...] = ("KB_DATABASE_URL", "APPOINTMENTS_DATABASE_URL")) -> list[str]:
+    """Create the schemas that these PostgreSQL URLs select with ``options=-csearch_path=<schema>``.
+
+    The scale profile keeps the KB and the appointments in their own schemas of one database; the
+    stores create their tables, not the schema their connection is pointed at.
+    """
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    created = []
+    for name in names:
+        url = os.environ.get(name, "")
+        if not url.startswith("postgresql"):
+            continue
+        parsed = make_url(url)
+        options = str(parsed.query.get("options", ""))
+        schema = options.partition("search_path=")[2].split(",")[0].split()[0] if "search_path=" in options else ""
+        if not schema.isidentifier():
+            continue
+        engine = create_engine(parsed.difference_update_query(["options"]), future=True)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        finally:
+            engine.dispose()
+        created.append(schema)
+    return created
+
+
 def _sqlite_file(url: str) -> Path | None:
     if not url.startswith("sqlite:///"):
         return None
@@ -135,12 +181,52 @@ class Services:
     action_token: str = field(default_factory=lambda: _env("ACTION_SERVER_TOKEN", secrets.token_urlsafe(32)))
     log_max_bytes: int = field(default_factory=lambda: _env_int("LOG_MAX_BYTES", 10 * 1024 * 1024))
     log_backups: int = field(default_factory=lambda: _env_int("LOG_BACKUPS", 5))
+    #: ``scale``: several replicas behind nginx (see the module docstring); anything else: one of each.
+    profile: str = field(default_factory=lambda: _env("PROFILE", "embedded"))
+    rasa_replicas: int = field(default_factory=lambda: _env_int("RASA_REPLICAS", 0))  # 0: the profile's default
+    action_replicas: int = field(default_factory=lambda: _env_int("ACTION_REPLICAS", 0))
+    public_port: int = field(default_factory=lambda: _env_int("PUBLIC_PORT", 8080))
+    public_interface: str = field(default_factory=lambda: _env("NGINX_INTERFACE", LOOPBACK))
+    rasa_lb_port: int = field(default_factory=lambda: _env_int("RASA_LB_PORT", 5004))
+    action_lb_port: int = field(default_factory=lambda: _env_int("ACTION_LB_PORT", 5054))
+    #: CPUs to pin the Rasa replicas to, one each in turn (``RASA_CPUS=0,1``); empty: not pinned.
+    rasa_cpus: list[str] = field(default_factory=lambda: [c for c in _env("RASA_CPUS", "").split(",") if c.strip()])
+    #: Every service by name (``rasa-2``, ``actions-1``, ``nginx``): the fault tests stop one by name.
+    named: dict[str, subprocess.Popen] = field(default_factory=dict, repr=False)
     _logs: dict[str, PrivateRotatingLog] = field(default_factory=dict, repr=False)
     _pumps: list[threading.Thread] = field(default_factory=list, repr=False)
 
+    def __post_init__(self) -> None:
+        if self.scale and not os.environ.get("ENDPOINTS") and self.endpoints == "endpoints.yml":
+            self.endpoints = SCALE_ENDPOINTS
+        self.rasa_replicas = self.rasa_replicas or (2 if self.scale else 1)
+        self.action_replicas = self.action_replicas or (2 if self.scale else 1)
+        if not self.scale and (self.rasa_replicas, self.action_replicas) != (1, 1):
+            raise SystemExit("error: RASA_REPLICAS and ACTION_REPLICAS need PROFILE=scale (nginx, PostgreSQL, Redis)")
+
+    @property
+    def scale(self) -> bool:
+        return self.profile == "scale"
+
     @property
     def rasa_url(self) -> str:
-        return f"http://{client_host(self.rasa_interface)}:{self.rasa_port}"
+        """The first Rasa replica (its HTTP API: every replica shares the tracker store)."""
+        return self.replica_url(0)
+
+    def replica_url(self, i: int) -> str:
+        return f"http://{client_host(self.rasa_interface)}:{self.rasa_port + i}"
+
+    @property
+    def web_rasa_url(self) -> str:
+        """Where a web front sends its users' messages: nginx's internal Rasa port in the scale profile."""
+        return f"http://{LOOPBACK}:{self.rasa_lb_port}" if self.scale else self.rasa_url
+
+    @property
+    def public_url(self) -> str:
+        """The one address users reach: nginx in the scale profile, the web front otherwise."""
+        if self.scale:
+            return f"http://{client_host(self.public_interface)}:{self.public_port}"
+        return f"http://{client_host(self.web_interface)}:{self.web_port}"
 
     @property
     def rest_url(self) -> str:
@@ -148,12 +234,14 @@ class Services:
 
     @property
     def action_url(self) -> str:
+        if self.scale:
+            return f"http://{LOOPBACK}:{self.action_lb_port}/webhook"
         return f"http://{client_host(self.action_interface)}:{self.action_port}/webhook"
 
-    def api_url(self, path: str) -> str:
+    def api_url(self, path: str, replica: int = 0) -> str:
         """A Rasa HTTP API URL with the token (Rasa reads it from the ``token`` query parameter only)."""
         sep = "&" if "?" in path else "?"
-        return f"{self.rasa_url}{path}{sep}{urllib.parse.urlencode({'token': self.api_token})}"
+        return f"{self.replica_url(replica)}{path}{sep}{urllib.parse.urlencode({'token': self.api_token})}"
 
     def env(self) -> dict[str, str]:
         return {
@@ -172,11 +260,21 @@ class Services:
 
     def ports(self, actions_only: bool = False) -> list[tuple[str, str, int]]:
         """(name, interface, port) of every service this start needs."""
-        wanted = [("the action server (ACTION_PORT)", self.action_interface, self.action_port)]
+        def numbered(what: str, var: str, interface: str, port: int, count: int) -> list[tuple[str, str, int]]:
+            if count == 1:
+                return [(f"{what} ({var})", interface, port)]
+            return [(f"{what} {i + 1} ({var}+{i})", interface, port + i) for i in range(count)]
+
+        wanted = numbered("the action server", "ACTION_PORT", self.action_interface, self.action_port,
+                          self.action_replicas)
         if not actions_only:
-            wanted.append(("Rasa (RASA_PORT)", self.rasa_interface, self.rasa_port))
+            wanted += numbered("Rasa", "RASA_PORT", self.rasa_interface, self.rasa_port, self.rasa_replicas)
             if self.with_web:
-                wanted.append(("the web front (WEB_PORT)", self.web_interface, self.web_port))
+                wanted += numbered("the web front", "WEB_PORT", self.web_interface, self.web_port, self.rasa_replicas)
+            if self.scale:
+                wanted += [("nginx (PUBLIC_PORT)", self.public_interface, self.public_port),
+                           ("nginx (RASA_LB_PORT)", LOOPBACK, self.rasa_lb_port),
+                           ("nginx (ACTION_LB_PORT)", LOOPBACK, self.action_lb_port)]
         return wanted
 
     def check_ports(self, actions_only: bool = False) -> None:
@@ -226,7 +324,11 @@ class Services:
         self._pumps = [p for p in self._pumps if p.is_alive()] + [pump]
         if service:
             self.processes.append(process)
+            self.named[name] = process
         return process
+
+    def _name(self, service: str, i: int, count: int) -> str:
+        return service if count == 1 else f"{service}-{i + 1}"
 
     def start_actions(self, timeout: float = 300) -> None:
         """The action server alone (``rasa test`` runs the dialogue itself and only calls actions)."""
@@ -234,23 +336,78 @@ class Services:
         VAR.mkdir(exist_ok=True)
         for path in self.private_paths():
             make_private(path)
-        self.spawn("actions", [sys.executable, "-m", "bot.action_server", "--actions", "actions",
-                               "--port", str(self.action_port), "--interface", self.action_interface])
-        self._wait(f"http://{client_host(self.action_interface)}:{self.action_port}/health", timeout)
+        for i in range(self.action_replicas):
+            self.start_action_server(i)
+        for i in range(self.action_replicas):
+            self._wait(f"http://{client_host(self.action_interface)}:{self.action_port + i}/health", timeout)
+
+    def start_action_server(self, i: int) -> subprocess.Popen:
+        """Action server ``i`` (also how a fault test brings a stopped one back)."""
+        return self.spawn(self._name("actions", i, self.action_replicas),
+                          [sys.executable, "-m", "bot.action_server", "--actions", "actions",
+                           "--port", str(self.action_port + i), "--interface", self.action_interface])
+
+    def start_rasa(self, model: Path, i: int) -> subprocess.Popen:
+        """Rasa replica ``i``, pinned to a CPU of ``RASA_CPUS`` when given."""
+        cmd = rasa_command("run", "--model", str(model), "--interface", self.rasa_interface,
+                           "--port", str(self.rasa_port + i), "--endpoints", self.endpoints,
+                           "--credentials", "credentials.yml", "--enable-api", "--auth-token", self.api_token)
+        if self.rasa_cpus:
+            cmd = ["taskset", "-c", self.rasa_cpus[i % len(self.rasa_cpus)], *cmd]
+        return self.spawn(self._name("rasa", i, self.rasa_replicas), cmd)
 
     def start(self, model: Path, timeout: float = 300) -> None:
         self.check_ports()
         self.start_actions(timeout)
-        self.spawn("rasa", rasa_command("run", "--model", str(model), "--interface", self.rasa_interface,
-                                        "--port", str(self.rasa_port), "--endpoints", self.endpoints,
-                                        "--credentials", "credentials.yml", "--enable-api",
-                                        "--auth-token", self.api_token))
-        self._wait(self.api_url("/status"), timeout, need_model=True)
+        if self.scale:
+            self.start_nginx(timeout)
+        for i in range(self.rasa_replicas):  # all at once: each loads the model on its own
+            self.start_rasa(model, i)
+        for i in range(self.rasa_replicas):
+            self._wait(self.api_url("/status", replica=i), timeout, need_model=True)
         if not self.with_web:
             return
-        self.spawn("web", [sys.executable, "-m", "bot.web", "--host", self.web_interface, "--port", str(self.web_port),
-                           "--rasa-url", self.rasa_url])
-        self._wait(f"http://{client_host(self.web_interface)}:{self.web_port}/health", timeout)
+        for i in range(self.rasa_replicas):
+            self.spawn(self._name("web", i, self.rasa_replicas),
+                       [sys.executable, "-m", "bot.web", "--host", self.web_interface,
+                        "--port", str(self.web_port + i), "--rasa-url", self.web_rasa_url])
+        for i in range(self.rasa_replicas):
+            self._wait(f"http://{client_host(self.web_interface)}:{self.web_port + i}/health", timeout)
+
+    # --- the scale profile's load balancer
+
+    def nginx_config(self) -> str:
+        """``deploy/nginx.conf.template`` filled from the environment and the replica counts."""
+        prefix = self.log_dir / "nginx"
+        fail = _env("NGINX_FAIL_TIMEOUT_S", NGINX_DEFAULTS["NGINX_FAIL_TIMEOUT_S"])
+
+        def servers(interface: str, port: int, count: int) -> str:
+            return " ".join(f"server {client_host(interface)}:{port + i} max_fails=1 fail_timeout={fail}s;"
+                            for i in range(count))
+
+        values = {**NGINX_DEFAULTS, **{k: os.environ[k] for k in NGINX_DEFAULTS if os.environ.get(k)},
+                  "prefix": str(prefix), "PUBLIC_PORT": str(self.public_port),
+                  "NGINX_INTERFACE": self.public_interface, "RASA_LB_PORT": str(self.rasa_lb_port),
+                  "ACTION_LB_PORT": str(self.action_lb_port),
+                  # as root, nginx's workers drop to nobody; otherwise they run as whoever started it
+                  "user_line": "user nobody nogroup;" if os.geteuid() == 0 else "",
+                  "web_servers": servers(self.web_interface, self.web_port, self.rasa_replicas),
+                  "rasa_servers": servers(self.rasa_interface, self.rasa_port, self.rasa_replicas),
+                  "action_servers": servers(self.action_interface, self.action_port, self.action_replicas)}
+        # only ${NAME} is ours: nginx's own $variables stay as they are; a name we do not know is an error
+        return re.sub(r"\$\{([A-Za-z_]+)\}", lambda m: values[m[1]], NGINX_TEMPLATE.read_text(encoding="utf-8"))
+
+    def start_nginx(self, timeout: float) -> None:
+        """nginx in the foreground with its own prefix under the log directory (not the system service)."""
+        binary = os.environ.get("NGINX_BIN") or shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise RuntimeError("nginx is not installed: run tools/ensure_nginx.sh (make run PROFILE=scale does)")
+        prefix = self.log_dir / "nginx"
+        prefix.mkdir(mode=0o755, parents=True, exist_ok=True)
+        conf = prefix / "nginx.conf"
+        conf.write_text(self.nginx_config(), encoding="utf-8")
+        self.spawn("nginx", [binary, "-p", str(prefix), "-e", "stderr", "-c", str(conf)])
+        self._wait(f"http://{LOOPBACK}:{self.action_lb_port}/health", timeout)
 
     def _wait(self, url: str, timeout: float, need_model: bool = False) -> None:
         deadline = time.monotonic() + timeout
@@ -379,8 +536,9 @@ def serve_forever() -> int:
         services.start(model)
         purge.start()
         token_note = "RASA_API_TOKEN" if os.environ.get("RASA_API_TOKEN") else "a random token for this run; set RASA_API_TOKEN to choose it"
-        print(f"\n晋才助手 is running.\n  Chat page:    http://localhost:{services.web_port}/\n"
-              f"  Staff FAQ:    http://localhost:{services.web_port}/staff (needs STAFF_TOKEN)\n"
+        print(f"\n晋才助手 is running ({services.profile} profile, {services.rasa_replicas} Rasa, "
+              f"{services.action_replicas} action server(s)).\n  Chat page:    {services.public_url}/\n"
+              f"  Staff FAQ:    {services.public_url}/staff (needs STAFF_TOKEN)\n"
               f"  REST channel: POST {services.rest_url}\n"
               f"  Rasa API:     {services.rasa_url}/ (?token=: {token_note})\n"
               f"  Actions:      {services.action_url} (Rasa only)\n"

@@ -1,0 +1,168 @@
+"""The scale profile as the tests run it: ``bot.runner.Services(profile="scale")`` on free ports, with its
+own Redis server, its own PostgreSQL tracker database and KB/appointments schemas, all dropped afterwards.
+
+Own Redis (not the shared 127.0.0.1:6379): the fault tests restart it. Own databases: the fault tests
+terminate this stack's PostgreSQL connections, and only this stack's.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bot.model import ROOT, ensure_model
+from bot.runner import Services, ensure_postgres_schemas
+
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_SERVER = os.environ.get("REDIS_SERVER_BIN", "redis-server")
+START_TIMEOUT_S = 900
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_block(n: int) -> int:
+    """The first of ``n`` consecutive free loopback ports (the runner numbers replicas from a base port)."""
+    for _ in range(200):
+        base = random.randrange(20000, 60000 - n)
+        if all(port_free(base + i) for i in range(n)):
+            return base
+    raise RuntimeError("no block of free ports")
+
+
+class RedisServer:
+    """A redis-server of our own on a free loopback port, no persistence; restartable on the same port."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_block(1)
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+            self.process = None
+
+
+@dataclass
+class ScaleStack:
+    services: Services
+    redis: RedisServer
+    tracker_db: str
+    schemas: list[str]
+
+    def rest(self, sender: str, message: str, timeout: float = 60) -> tuple[int, list[dict]]:
+        """One turn through nginx's internal Rasa balancer, as a web front sends it."""
+        body = json.dumps({"sender": sender, "message": message}).encode()
+        req = urllib.request.Request(f"{self.services.web_rasa_url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return r.status, json.loads(r.read() or b"[]")
+        except urllib.error.HTTPError as e:
+            return e.code, []
+
+    def tracker(self, sender: str, replica: int = 0) -> dict:
+        url = self.services.api_url(f"/conversations/{urllib.parse.quote(sender)}/tracker", replica=replica)
+        with urllib.request.urlopen(url, timeout=60) as r:
+            return json.loads(r.read())
+
+    def terminate_postgres_connections(self) -> int:
+        """``pg_terminate_backend`` on this stack's connections only (its tracker database, its schemas)."""
+        engine = create_engine(POSTGRES, future=True)
+        try:
+            with engine.begin() as conn:
+                return len(conn.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :db AND pid <> "
+                    "pg_backend_pid()"), {"db": self.tracker_db}).all())
+        finally:
+            engine.dispose()
+
+
+def _drop(tracker_db: str, schemas: list[str]) -> None:
+    engine = create_engine(POSTGRES, future=True, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{tracker_db}" WITH (FORCE)'))
+            for schema in schemas:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    finally:
+        engine.dispose()
+
+
+@contextlib.contextmanager
+def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, **extra_env: str) -> Iterator[ScaleStack]:
+    """Start the whole scale profile (nginx, replicas, own Redis, own PostgreSQL names); stop and drop it."""
+    tag = uuid.uuid4().hex[:10]
+    tracker_db, kb_schema, appt_schema = f"scale_trackers_{tag}", f"scale_kb_{tag}", f"scale_appt_{tag}"
+    redis = RedisServer(tmp)
+    redis.start()
+    n = rasa_replicas
+    env = {
+        "PROFILE": "scale", "ENDPOINTS": "deploy/endpoints.scale.yml", "REDIS_URL": redis.url,
+        "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432", "TRACKER_DB_NAME": tracker_db,
+        "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "",
+        "KB_DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{kb_schema}",
+        "APPOINTMENTS_DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{appt_schema}",
+        "LOG_DIR": str(tmp / "logs"), "WEB_SESSION_SECRET": uuid.uuid4().hex * 2,
+        "PRIVACY_PURGE_INTERVAL_S": "3600", **extra_env,
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    services: Services | None = None
+    schemas: list[str] = []
+    try:
+        schemas = ensure_postgres_schemas()
+        subprocess.run([sys.executable, "-m", "bot", "kb", "build"], cwd=ROOT, check=True, capture_output=True,
+                       timeout=600)
+        services = Services(profile="scale", rasa_port=free_block(n), action_port=free_block(action_replicas),
+                            web_port=free_block(n), public_port=free_block(1), rasa_lb_port=free_block(1),
+                            action_lb_port=free_block(1), rasa_replicas=n, action_replicas=action_replicas)
+        services.start(ensure_model(quiet=True), timeout=START_TIMEOUT_S)
+        yield ScaleStack(services, redis, tracker_db, schemas)
+    finally:
+        if services is not None:
+            services.stop()
+        redis.stop()
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        _drop(tracker_db, schemas)

@@ -1,0 +1,61 @@
+"""What the scale profile exposes and that conversations move between replicas with their state."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.scale.stack import ScaleStack
+
+
+def status(url: str, data: bytes | None = None) -> int:
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def test_only_the_web_front_and_the_wechat_path_are_public(stack: ScaleStack) -> None:
+    public = stack.services.public_url
+    assert status(f"{public}/") == 200
+    assert status(f"{public}/health") == 200
+    for path in ("/webhooks/rest/webhook", "/conversations/x/tracker", "/status", "/model", "/webhook"):
+        assert status(f"{public}{path}", b"{}") == 404, path
+    # the WeChat path reaches Rasa (the channel is off without WECHAT_TOKEN: 503, not nginx's 404)
+    assert status(f"{public}/webhooks/wechat/webhook") != 404
+    assert status(f"{public}/api/chat", b"x" * 100_000) == 413
+
+
+def test_one_conversation_alternates_replicas_and_keeps_its_state(stack: ScaleStack) -> None:
+    sender = f"web:{uuid.uuid4().hex}"
+    texts = ["你好", "What is Article 6 about?", "谢谢", "hello", "住房补贴有多少？", "bye"]
+    for t in texts:
+        code, reply = stack.rest(sender, t)
+        assert code == 200 and reply, t
+    # both replicas read the same tracker: the user's words, once each, in order
+    for replica in range(stack.services.rasa_replicas):
+        events = stack.tracker(sender, replica)["events"]
+        assert [e["text"] for e in events if e["event"] == "user"] == texts
+
+
+def test_concurrent_conversations_keep_their_own_events_in_order(stack: ScaleStack) -> None:
+    senders = [f"web:{uuid.uuid4().hex}" for _ in range(20)]
+    turns = [f"hello {i}" if i % 2 else f"你好 {i}" for i in range(5)]
+
+    def talk(sender: str) -> list[int]:
+        return [stack.rest(sender, t)[0] for t in turns]
+
+    with ThreadPoolExecutor(20) as pool:
+        codes = list(pool.map(talk, senders))
+    assert all(c == [200] * len(turns) for c in codes)
+    for sender in senders:
+        events = stack.tracker(sender)["events"]
+        users = [e for e in events if e["event"] == "user"]
+        assert [e["text"] for e in users] == turns
+        # every user turn is answered before the next one starts: no interleaving within a conversation
+        kinds = [e["event"] for e in events if e["event"] in ("user", "bot")]
+        assert all(a != "user" or b == "bot" for a, b in zip(kinds, kinds[1:], strict=False)) and kinds[-1] == "bot"
