@@ -12,7 +12,9 @@ plugins and the wire format are rasa-sdk's own) with what it lacks:
   (compared in constant time), the header Rasa sends from ``action_endpoint.headers`` in
   ``endpoints.yml``; without it, only loopback peers are served;
 - no CORS: the only caller is the Rasa server, never a browser;
-- errors answer a bare ``{"error": ...}`` and log no request body.
+- errors answer a bare ``{"error": ...}`` and log no request body;
+- ``/metrics`` (Prometheus, no token: counts and timings only) and one JSON log line per action call with
+  the turn id (:mod:`bot.metrics`).
 """
 
 from __future__ import annotations
@@ -20,16 +22,18 @@ from __future__ import annotations
 import argparse
 import hmac
 import ipaddress
+import json
 import logging
 import os
 import sys
+import time
 
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 TOKEN_ENV = "ACTION_SERVER_TOKEN"
-OPEN_PATHS = frozenset({"/health"})  # the runner's readiness check; says nothing but "ok"
+OPEN_PATHS = frozenset({"/health", "/metrics"})  # readiness; counts and timings (no personal data)
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +79,33 @@ def create_app(actions: str, token: str | None) -> Sanic:
         return response.json({"error": type(exception).__name__}, status=status)
 
     app.error_handler.add(Exception, plain_error)  # replaces rasa-sdk's handler, which echoes the body
+    _add_metrics(app)
     return app
+
+
+def _add_metrics(app: Sanic) -> None:
+    """``GET /metrics`` and, for every ``POST /webhook``, what :func:`bot.metrics.observe_action` counts."""
+    from bot import metrics
+
+    @app.get("/metrics")
+    async def prometheus(request: Request) -> HTTPResponse:
+        body, content_type = metrics.exposition()
+        return response.raw(body, content_type=content_type)
+
+    @app.middleware("request")
+    async def started(request: Request) -> None:
+        request.ctx.started = time.perf_counter()
+
+    @app.middleware("response")
+    async def observed(request: Request, resp: HTTPResponse) -> None:
+        if request.path != "/webhook" or request.method != "POST" or not hasattr(request.ctx, "started"):
+            return
+        try:
+            sent, answer = request.json or {}, json.loads(resp.body or b"{}")
+        except (ValueError, TypeError):
+            sent, answer = {}, None
+        metrics.observe_action(sent if isinstance(sent, dict) else {}, answer if isinstance(answer, dict) else None,
+                               time.perf_counter() - request.ctx.started, resp.status)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -23,6 +23,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
+from bot import metrics
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web.texts import TEXTS
 from policy_kb.lang import detect
@@ -68,7 +69,9 @@ class SafeRestInput(RestInput):
         return self.name()  # not the client's to choose: actions may format by channel
 
     def get_metadata(self, request: Request) -> dict[str, Any] | None:
-        return None  # a client's metadata would be stored in the tracker unbounded and unchecked
+        # a client's metadata would be stored in the tracker unbounded and unchecked: only the turn id
+        # (nginx's X-Request-ID, or a fresh one), which the action server logs with its work
+        return {metrics.TURN_KEY: metrics.turn_id(request.headers.get(metrics.TURN_HEADER))}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Any:
         async def answered(msg: UserMessage) -> None:
@@ -80,7 +83,7 @@ class SafeRestInput(RestInput):
                 return
             msg.text = text
             try:
-                await on_new_message(msg)
+                await metrics.observed("rasa", "rest", (msg.metadata or {}).get(metrics.TURN_KEY), on_new_message(msg))
             except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
                 logger.exception("turn failed for %s", msg.sender_id)
             collector = msg.output_channel

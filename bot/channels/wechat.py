@@ -58,6 +58,7 @@ from sanic.exceptions import PayloadTooLarge
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot import metrics
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
 from bot.channels.wechat_format import (
     Option,
@@ -248,6 +249,11 @@ class WeChatInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok" if self.protocol else "not configured"})
 
+        @bp.route("/metrics", methods=["GET"])  # this Rasa process's metrics; nginx forwards only /webhook
+        async def prometheus(_: Request) -> HTTPResponse:
+            body, content_type = metrics.exposition()
+            return response.raw(body, content_type=content_type)
+
         @bp.route("/webhook", methods=["GET"])
         async def verify(request: Request) -> HTTPResponse:
             if self.protocol is None:
@@ -420,8 +426,9 @@ class WeChatInput(InputChannel):
             text = option.payload
         collector = WeChatCollector()
         try:
-            await on_new_message(UserMessage(text, collector, sender_id=sender_id(openid),
-                                             input_channel=self.name(), metadata=meta))
+            turn = meta.setdefault(metrics.TURN_KEY, metrics.turn_id())
+            await metrics.observed("rasa", "wechat", turn, on_new_message(UserMessage(
+                text, collector, sender_id=sender_id(openid), input_channel=self.name(), metadata=meta)))
         except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
             logger.exception("WeChat turn for %s failed", _anon(openid))
         rendered = render(collector.messages)

@@ -26,8 +26,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import hmac
+import ipaddress
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ import aiohttp
 import redis
 from aiohttp import hdrs, web
 
+from bot import metrics
 from bot.cli.faq import response_json
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
@@ -189,7 +192,8 @@ async def _chat_turn(request: web.Request, config: Config, conversation_id: str)
         return error(400, "empty_message")
     try:
         turn = {"sender": SENDER_PREFIX + conversation_id, "message": message}
-        async with request.app[CLIENT].post(config.webhook, json=turn) as r:
+        headers = {metrics.TURN_HEADER: metrics.turn_id(request.headers.get(metrics.TURN_HEADER))}
+        async with request.app[CLIENT].post(config.webhook, json=turn, headers=headers) as r:
             if r.status != 200:
                 log.warning("Rasa answered HTTP %s", r.status)  # its body may quote the message: not logged
                 return error(502, "rasa_error")
@@ -356,6 +360,32 @@ async def _guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return error(413, "body_too_large")
 
 
+@web.middleware
+async def _observed(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Chat turns into :mod:`bot.metrics`: count, latency, errors by status (never the text or the id)."""
+    if request.path != "/api/chat":
+        return await handler(request)
+    started = time.perf_counter()
+    response = await handler(request)
+    if response.status >= 400:
+        metrics.error("web", f"http_{response.status}")
+    metrics.observe_turn("web", "chat", time.perf_counter() - started, request.headers.get(metrics.TURN_HEADER),
+                         status=response.status)
+    return response
+
+
+async def metrics_page(request: web.Request) -> web.Response:
+    """Prometheus' scrape, for loopback callers only (nginx, which is one, never forwards ``/metrics``)."""
+    try:
+        loopback = ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        return web.Response(status=404)
+    body, content_type = metrics.exposition()
+    return web.Response(body=body, headers={"Content-Type": content_type})
+
+
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -397,7 +427,7 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
                new_conversation_limit: int = DEFAULT_NEW_CONVERSATION_LIMIT,
                redis_url: str | None = None) -> web.Application:
     # auto_decompress off: a compressed body is refused by _guard and is never inflated, not even by the parser
-    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_guard],
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[_guard, _observed],
                           handler_args={"auto_decompress": False})
     app[CONFIG] = Config(
         rasa_url=rasa_url, staff_token=staff_token_or_none(staff_token), chat_timeout=chat_timeout,
@@ -409,6 +439,7 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
     app.router.add_get("/", index)
     app.router.add_get("/static/{name}", static)
     app.router.add_get("/health", health)
+    app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/api/chat", chat)
     app.router.add_get("/staff", staff_page)
     app.router.add_get("/api/staff/check", staff_check)
