@@ -22,6 +22,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -110,12 +111,12 @@ def assistant_server() -> Iterator[tuple[Services, str]]:
     ``BENCH_MODEL`` names a model file to serve instead of the current inputs' (to compare configs on
     the same training data while the data keeps changing).
     """
-    for name in ("assistant-tracker.sqlite3", "appointments.sqlite3"):
-        (WORK / name).unlink(missing_ok=True)
-    os.environ["TRACKER_SQLITE_PATH"] = str(WORK / "assistant-tracker.sqlite3")
-    os.environ["APPOINTMENTS_DATABASE_URL"] = f"sqlite:///{WORK / 'appointments.sqlite3'}"
+    WORK.mkdir(parents=True, exist_ok=True)
+    stores = Path(tempfile.mkdtemp(dir=WORK, prefix="assistant-"))  # two benches may run side by side
+    os.environ["TRACKER_SQLITE_PATH"] = str(stores / "tracker.sqlite3")
+    os.environ["APPOINTMENTS_DATABASE_URL"] = f"sqlite:///{stores / 'appointments.sqlite3'}"
     model = Path(os.environ["BENCH_MODEL"]) if os.environ.get("BENCH_MODEL") else ensure_model(quiet=True)
-    services = Services(rasa_port=_free_port(), action_port=_free_port(), with_web=False, log_dir=WORK / "logs")
+    services = Services(rasa_port=_free_port(), action_port=_free_port(), with_web=False, log_dir=stores / "logs")
     try:
         services.start(model, timeout=600)
         base = services.rest_url.removesuffix("/webhooks/rest/webhook")
@@ -123,6 +124,7 @@ def assistant_server() -> Iterator[tuple[Services, str]]:
         yield services, base
     finally:
         services.stop()
+        shutil.rmtree(stores, ignore_errors=True)
 
 
 def locust(bot: str, base: str, users: int, seconds: int, out: Path) -> dict:
