@@ -254,7 +254,7 @@ def test_rasa_api_refuses_calls_without_its_token(stack: Stack, method: str, pat
     assert status == 200 and json.loads(reply)["sender_id"] == victim  # the token is what opens it
 
 
-@pytest.mark.parametrize(("method", "path"), [("OPTIONS", "/webhooks/rest/webhook"), ("GET", "/status"),
+@pytest.mark.parametrize(("method", "path"), [("OPTIONS", "/webhooks/rest/webhook"), ("GET", "/version"),
                                               ("OPTIONS", "/conversations/x/tracker")])
 def test_rasa_does_not_echo_a_foreign_cors_origin(stack: Stack, method: str, path: str) -> None:
     headers = {"Origin": FOREIGN_ORIGIN, "Access-Control-Request-Method": "POST"}
