@@ -108,8 +108,9 @@ test: AUDIT_FLAGS := --allow-unreachable
 test: venv lint chromium nginx validate audit
 	$(PY) -m pytest
 
-bench: venv $(BENCH_STAMP)
+bench: venv nginx $(BENCH_STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.scale
 
 run: venv $(RUN_NEEDS) kb
 	umask 077 && $(PY) -m bot run

@@ -99,7 +99,7 @@ class ScaleStack:
             return e.code, []
 
     def tracker(self, sender: str, replica: int = 0) -> dict:
-        url = self.services.api_url(f"/conversations/{urllib.parse.quote(sender)}/tracker", replica=replica)
+        url = self.services.api_url(f"/conversations/{urllib.parse.quote(sender, safe=':')}/tracker", replica=replica)
         with urllib.request.urlopen(url, timeout=60) as r:
             return json.loads(r.read())
 
@@ -127,7 +127,8 @@ def _drop(tracker_db: str, schemas: list[str]) -> None:
 
 
 @contextlib.contextmanager
-def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, **extra_env: str) -> Iterator[ScaleStack]:
+def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, model: Path | None = None,
+                **extra_env: str) -> Iterator[ScaleStack]:
     """Start the whole scale profile (nginx, replicas, own Redis, own PostgreSQL names); stop and drop it."""
     tag = uuid.uuid4().hex[:10]
     tracker_db, kb_schema, appt_schema = f"scale_trackers_{tag}", f"scale_kb_{tag}", f"scale_appt_{tag}"
@@ -154,7 +155,7 @@ def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, **e
         services = Services(profile="scale", rasa_port=free_block(n), action_port=free_block(action_replicas),
                             web_port=free_block(n), public_port=free_block(1), rasa_lb_port=free_block(1),
                             action_lb_port=free_block(1), rasa_replicas=n, action_replicas=action_replicas)
-        services.start(ensure_model(quiet=True), timeout=START_TIMEOUT_S)
+        services.start(model or ensure_model(quiet=True), timeout=START_TIMEOUT_S)
         yield ScaleStack(services, redis, tracker_db, schemas)
     finally:
         if services is not None:
@@ -166,3 +167,37 @@ def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, **e
             else:
                 os.environ[k] = v
         _drop(tracker_db, schemas)
+
+
+# --------------------------------------------------------------------------- load and checks
+
+
+@dataclass
+class Turn:
+    message: str
+    status: int
+    texts: list[str]
+
+
+def talk(stack: ScaleStack, sender: str, messages: list[str], pause_s: float = 0.0) -> list[Turn]:
+    """One conversation, turn after turn (a person waits for the answer before typing again)."""
+    turns = []
+    for m in messages:
+        try:
+            code, replies = stack.rest(sender, m)
+        except OSError:
+            code, replies = 0, []
+        turns.append(Turn(m, code, [r.get("text", "") for r in replies if isinstance(r, dict)]))
+        time.sleep(pause_s)
+    return turns
+
+
+def user_texts(stack: ScaleStack, sender: str) -> list[str]:
+    return [e["text"] for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+
+
+def in_order_without_interleaving(stack: ScaleStack, sender: str) -> bool:
+    """Every user event is followed by the assistant's answer before the next user event."""
+    kinds = [e["event"] for e in stack.tracker(sender)["events"] if e["event"] in ("user", "bot")]
+    pairs = zip(kinds, kinds[1:], strict=False)
+    return bool(kinds) and kinds[-1] == "bot" and all(a != "user" or b == "bot" for a, b in pairs)

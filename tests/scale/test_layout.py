@@ -7,7 +7,7 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.scale.stack import ScaleStack
+from tests.scale.stack import ScaleStack, in_order_without_interleaving, user_texts
 
 
 def status(url: str, data: bytes | None = None) -> int:
@@ -40,6 +40,7 @@ def test_one_conversation_alternates_replicas_and_keeps_its_state(stack: ScaleSt
     for replica in range(stack.services.rasa_replicas):
         events = stack.tracker(sender, replica)["events"]
         assert [e["text"] for e in events if e["event"] == "user"] == texts
+    assert in_order_without_interleaving(stack, sender)
 
 
 def test_concurrent_conversations_keep_their_own_events_in_order(stack: ScaleStack) -> None:
@@ -53,9 +54,5 @@ def test_concurrent_conversations_keep_their_own_events_in_order(stack: ScaleSta
         codes = list(pool.map(talk, senders))
     assert all(c == [200] * len(turns) for c in codes)
     for sender in senders:
-        events = stack.tracker(sender)["events"]
-        users = [e for e in events if e["event"] == "user"]
-        assert [e["text"] for e in users] == turns
-        # every user turn is answered before the next one starts: no interleaving within a conversation
-        kinds = [e["event"] for e in events if e["event"] in ("user", "bot")]
-        assert all(a != "user" or b == "bot" for a, b in zip(kinds, kinds[1:], strict=False)) and kinds[-1] == "bot"
+        assert user_texts(stack, sender) == turns
+        assert in_order_without_interleaving(stack, sender)
