@@ -6,6 +6,9 @@
   choice of the others, so the usual case (the best is meant) costs no extra turn and the other
   reading is one tap away;
 * nothing above the search's threshold: the policy does not say, and the way to the service window.
+  The NLU's ``out_of_scope`` comes here too (the search, not the intent, decides: a policy question
+  in unusual words is still answered), and a miss is then the domain's ``utter_out_of_scope``; a
+  low-confidence message that is too short to be a question gets ``utter_default`` ("please rephrase").
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ from rasa_sdk.types import DomainDict
 from actions.language import reply_language
 from actions.texts import text
 from policy_kb.citation import CLOSING, article_name, cite, parse_ref
-from policy_kb.lang import Lang
+from policy_kb.lang import Lang, word_units
 from policy_kb.messages import message
 from policy_kb.search import Response, Result, default_searcher
 
-#: A runner-up this close to the best article makes the question ambiguous.
-CLARIFY_RATIO = 0.92
+#: A runner-up this close to the best article makes the question ambiguous (on the fused scores: "green card
+#: or permanent residence?" is, "tax on awards" is not).
+CLARIFY_RATIO = 0.85
+#: Below this many words (Han characters count one each), a message the NLU did not understand is
+#: asked to be rephrased; above it, it is a question the policy does not answer.
+MIN_QUESTION_UNITS = 4
 
 default_searcher()  # build the index when the action server starts, not on the first question
 
@@ -67,7 +74,10 @@ class ActionAnswerPolicy(Action):
         query = tracker.latest_message.get("text") or ""
         resp, candidates = ranked_answers(query, lang)
         if resp.status != "ok":
-            if tracker.latest_message.get("intent", {}).get("name") == "nlu_fallback" and resp.status == "not_found":
+            intent = tracker.latest_message.get("intent", {}).get("name")
+            if intent == "out_of_scope" and resp.status == "not_found":
+                dispatcher.utter_message(response="utter_out_of_scope")
+            elif intent == "nlu_fallback" and resp.status == "not_found" and word_units(query) < MIN_QUESTION_UNITS:
                 dispatcher.utter_message(response="utter_default")
             else:
                 dispatcher.utter_message(text=message(resp.status, lang),

@@ -20,12 +20,11 @@ from collections.abc import Iterable
 from functools import cached_property
 
 import jieba
-import opencc
 import spacy
 
+from policy_kb.lang import to_simplified
 from policy_kb.source import DATA_DIR, PolicySource
 
-_T2S = opencc.OpenCC("t2s")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[a-z0-9][a-z0-9'’&.%+-]*(?:\s+[a-z0-9][a-z0-9'’&.%+-]*)*")
 _WORD_CHAR = "a-z0-9"
@@ -33,7 +32,7 @@ _WORD_CHAR = "a-z0-9"
 
 def normalize(text: str) -> str:
     """NFKC, simplified characters, lower case: the form every matching step works on."""
-    return _T2S.convert(unicodedata.normalize("NFKC", text)).lower()
+    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
 
 
 def concept_terms(source: PolicySource) -> dict[str, list[str]]:

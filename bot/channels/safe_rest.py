@@ -10,7 +10,8 @@ it, not only the proxy, is bounded): a message over ``MAX_MESSAGE_CHARS`` or emp
 (:func:`bot.user_text.clean_user_text`: no control characters, no lone surrogates) gets a polite
 answer and never reaches NLU or the tracker store; a missing or unprintable ``sender`` is refused
 the same way instead of falling into Rasa's shared ``default`` conversation; the client's ``metadata`` and
-``input_channel`` are not taken. Message text is never logged.
+``input_channel`` are not taken. Message text is never logged. A question in traditional characters is
+answered in traditional characters (:mod:`bot.channels.script`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
 from bot import metrics
+from bot.channels.script import match_script
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web.texts import TEXTS
 from policy_kb.lang import detect
@@ -89,5 +91,7 @@ class SafeRestInput(RestInput):
             collector = msg.output_channel
             if isinstance(collector, CollectingOutputChannel) and not collector.messages:
                 await collector.send_text_message(msg.sender_id, message("service_unavailable", detect(text, default="zh")))
+            if isinstance(collector, CollectingOutputChannel):
+                match_script(collector.messages, text)
 
         return super().blueprint(answered)

@@ -59,6 +59,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import metrics
+from bot.channels.script import match_script
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
 from bot.channels.wechat_format import (
     Option,
@@ -419,6 +420,7 @@ class WeChatInput(InputChannel):
             page, state.more = state.more[0], state.more[1:]
             await self._save_state(openid, state)
             return page
+        typed = text
         choice = parse_choice(text)
         if choice is not None and 1 <= choice <= len(state.options):
             option = state.options[choice - 1]
@@ -431,6 +433,7 @@ class WeChatInput(InputChannel):
                 text, collector, sender_id=sender_id(openid), input_channel=self.name(), metadata=meta)))
         except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
             logger.exception("WeChat turn for %s failed", _anon(openid))
+        match_script(collector.messages, typed)
         rendered = render(collector.messages)
         if not rendered.text:  # action server down, crashed action, locked tracker: never silence
             rendered = Rendered(message("service_unavailable", reply_language(text)), [], reply_language(text))

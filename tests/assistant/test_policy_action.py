@@ -69,7 +69,7 @@ def test_empty_and_huge_messages_get_a_clear_answer() -> None:
 
 
 def test_a_close_call_answers_the_best_article_and_offers_the_others() -> None:
-    question = "Which government body is ultimately in charge of foreign talent work in Shanxi?"
+    question = "green card or permanent residence?"
     _, candidates = ranked_answers(question, "en")
     assert len(candidates) > 1, "precondition: the search finds this question ambiguous"
     msg = answer(question)
@@ -82,3 +82,26 @@ def test_a_close_call_answers_the_best_article_and_offers_the_others() -> None:
 def test_a_clear_answer_offers_no_other_article() -> None:
     _, candidates = ranked_answers("友谊奖奖金多少", "zh")
     assert len(candidates) == 1
+
+
+# --- issue 17: out of scope said plainly, and a policy question never taken for out of scope ---------------
+
+def test_out_of_scope_intent_still_answers_a_policy_question_in_unusual_words() -> None:
+    msg = answer("洋专家领了省里的课题，钱咋花能自己拍板不", intent="out_of_scope")
+    assert msg["text"].endswith("（依据：第十二条）")
+
+
+def test_out_of_scope_intent_with_nothing_in_the_policy_gets_the_out_of_scope_reply() -> None:
+    assert answer("广州给外籍博士多少住房补贴", intent="out_of_scope")["response"] == "utter_out_of_scope"
+
+
+def test_a_near_miss_the_nlu_took_for_a_policy_question_is_not_given_an_unrelated_article() -> None:
+    for question in ("外国人在太原开个银行户头要带啥", "上海的外国人才绿卡怎么办"):
+        msg = answer(question)
+        assert "没有找到" in msg["text"] and "服务窗口" in msg["text"], question
+        assert "依据：第十八条" in msg["text"] and "依据：第二条" not in msg["text"]
+
+
+def test_a_real_question_the_nlu_did_not_understand_is_told_the_policy_does_not_cover_it() -> None:
+    msg = answer("How do I renew my passport at my embassy in Beijing?", intent="nlu_fallback")
+    assert "does not say anything on this" in msg["text"] and "Service Window" in msg["text"]

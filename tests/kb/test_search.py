@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from policy_kb.search import MAX_QUERY_CHARS, default_searcher
+from policy_kb.search import MAX_QUERY_CHARS, RANKINGS, Searcher, default_searcher
 from policy_kb.text import normalize
 
 
@@ -99,3 +99,48 @@ def test_every_search_message_has_both_languages() -> None:
     assert set(message.keys()) == {"empty", "too_long", "no_content", "not_found", "service_unavailable"}
     for key in message:
         assert message(key, "zh") and message(key, "en")
+
+
+# --- issue 17: a ranker that generalises beyond shared words, and out of scope said plainly ---------------
+
+@pytest.fixture(scope="module")
+def lexical():
+    return Searcher(default_searcher().kb, "bm25")
+
+
+@pytest.mark.parametrize(
+    ("query", "article"),
+    [
+        ("洋专家领了省里的课题，钱咋花能自己拍板不", 12),  # BM25 alone: article 14
+        ("Will my company pay me a relocation bonus under this policy?", 6),  # BM25 alone: article 12
+    ],
+)
+def test_the_fusion_finds_what_shared_words_miss(searcher, lexical, query: str, article: int) -> None:
+    assert top(searcher, query).article == article
+    assert lexical.search(query).results[0].article != article, "the example must be one BM25 gets wrong"
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["广州给外籍博士多少住房补贴", "上海的外国人才绿卡怎么办", "外国人在太原开个银行户头要带啥", "太原哪家健身房有英语教练"],
+)
+def test_near_misses_are_not_given_an_unrelated_article(searcher, lexical, query: str) -> None:
+    assert searcher.search(query).status == "not_found"
+    assert lexical.search(query).status == "ok", "BM25 alone answers these with some article"
+
+
+def test_every_ranking_answers_with_the_citation(searcher) -> None:
+    kb = searcher.kb
+    for ranking in RANKINGS:
+        result = Searcher(kb, ranking).search("友谊奖奖金多少").results[0]
+        assert result.article == 14 and result.answer.endswith("（依据：第十四条）"), ranking
+    with pytest.raises(ValueError):
+        Searcher(kb, "cosine")
+
+
+def test_the_ranker_knows_out_of_scope_as_a_class(searcher) -> None:
+    probs, out_of_scope = searcher.ranker.probabilities("What time does the metro close tonight?")
+    assert out_of_scope > max(probs.values())
+    probs, out_of_scope = searcher.ranker.probabilities("友谊奖奖金多少")
+    assert probs[14] > out_of_scope
+    assert set(probs) == {a.number for a in searcher.kb.articles}
