@@ -14,6 +14,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -26,7 +27,7 @@ from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from bot.channels.wechat import WeChatInput
-from bot.model import ROOT, rasa_command
+from bot.model import ROOT
 
 
 def free_port() -> int:
@@ -55,7 +56,7 @@ class LoopThread:
 
 
 class ActionServer:
-    """``rasa run actions`` on a free port, as ``bot/runner.py`` starts it."""
+    """``python -m bot.action_server`` on a free port and loopback, as ``bot/runner.py`` starts it (no token here)."""
 
     def __init__(self, log_dir: Path) -> None:
         self.port = free_port()
@@ -63,8 +64,9 @@ class ActionServer:
         self.log_path = log_dir / "actions.log"
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
+        env.pop("ACTION_SERVER_TOKEN", None)  # without one it serves loopback callers: the agent sends no token
         self.process = subprocess.Popen(
-            rasa_command("run", "actions", "--actions", "actions", "--port", str(self.port)),
+            [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(self.port)],
             cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
 
     @property
