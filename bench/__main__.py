@@ -52,9 +52,8 @@ def rest() -> None:
     result = rest_eval.run()
     _save("rest", result)
     a = result["assistant"]
-    print("Assistant over REST on bench/eval_questions.yml (cited correctly, in the question's language)")
-    for lang, s in a["per_lang"].items():
-        print(f"  {lang}: n={s['n']}  accuracy={s['accuracy']:.3f}")
+    print("Assistant over REST (cited correctly, in the question's language; out of scope said so)")
+    print(rest_eval.table(a["sets"]))
     print(f"  policy-answer turn latency: p50={a['latency_ms']['p50']} ms  p95={a['latency_ms']['p95']} ms; "
           f"plain Rasa static reply: p50={result['plain_rasa_latency_ms']['p50']} ms  "
           f"p95={result['plain_rasa_latency_ms']['p95']} ms; ratio p50={a['latency_ratio_p50']}  "

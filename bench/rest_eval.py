@@ -185,3 +185,17 @@ def run() -> dict:
     assistant["latency_ratio_p50"] = round(assistant["latency_ms"]["p50"] / plain["p50"], 2)
     assistant["latency_ratio_p95"] = round(assistant["latency_ms"]["p95"] / plain["p95"], 2)
     return {"assistant": assistant, "plain_rasa_latency_ms": plain}
+
+
+def table(sets: dict) -> str:
+    """A Markdown table: one row per evaluation set, cited-correct per slice, refusals and invented figures."""
+    slices = ("zh", "en", "colloquial", "mixed", "in_scope", "out_of_scope", "all")
+    lines = ["| set | " + " | ".join(slices) + " | in scope refused | in scope unanswered | invented figures |",
+             "|" + "---|" * (len(slices) + 4)]
+    for name, result in sets.items():
+        st = result["slices"]
+        cells = [f"{st[s]['accuracy']:.3f} (n={st[s]['n']})" if s in st else "-" for s in slices]
+        inside = st.get("in_scope", {"n": 0, "refused": 0, "unanswered": 0})
+        rates = [f"{inside[k] / inside['n']:.3f}" if inside["n"] else "-" for k in ("refused", "unanswered")]
+        lines.append(f"| {name} | " + " | ".join(cells + rates) + f" | {len(result['invented'])} |")
+    return "\n".join(lines) + "\n"
