@@ -27,7 +27,7 @@ AUDIT_STAMP := $(AUDIT_VENV)/.installed-pip-audit-$(PIP_AUDIT_VERSION)
 AUDIT_SERVICE ?= pypi
 AUDIT_REPORT := var/audit.json
 
-.PHONY: help venv kb model validate chromium nginx run test lint bench lock clean audit
+.PHONY: help venv kb model validate chromium nginx scale-stores run test lint bench lock clean audit
 
 help:
 	@echo "make run    - set up, build the knowledge base and start the assistant"
@@ -87,8 +87,12 @@ ifeq ($(PROFILE),scale)
 -include deploy/scale.env
 export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' deploy/scale.env 2>/dev/null)
 export PROFILE
-RUN_NEEDS := nginx
+RUN_NEEDS := nginx scale-stores
 endif
+
+# The tracker database and the schemas of KB_DATABASE_URL / APPOINTMENTS_DATABASE_URL, before the KB build
+scale-stores: venv
+	$(PY) -c "from bot.runner import ensure_postgres_stores; ensure_postgres_stores()"
 
 $(AUDIT_STAMP):
 	rm -rf $(AUDIT_VENV) && python3 -m venv $(AUDIT_VENV)

@@ -13,8 +13,9 @@ own Redis and database names, as the tests start it), written to ``bench/results
 - **scaling**: Locust's 20-conversation load (``bench/locustfile.py``) against 1 replica pinned to CPU 0
   and against 2 replicas pinned to CPUs 0 and 1, in one run; turns/s, p95 and the ratio.
 
-``BENCH_SCALE`` picks some of ``load,length,scaling`` (default all). The machine is shared: the load
-average at start and end is recorded with the numbers.
+``BENCH_SCALE`` picks some of ``load,length,scaling`` (default all); ``BENCH_MODEL`` serves a given
+trained model instead of training one for the current inputs. The machine is shared: the load average
+at start and end is recorded with the numbers.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ SCALING_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "40"))
 MESSAGES = ["你好", "What is the green card good for?", "外籍高层次人才可以享受哪些住房补贴？", "hello",
             "Is there a housing subsidy for foreign experts?", "子女入学有什么优惠政策", "thanks",
             "工作许可怎么办理", "How much is the Friendship Award?", "谢谢"]
+
+
+def _model() -> Path | None:
+    return Path(os.environ["BENCH_MODEL"]) if os.environ.get("BENCH_MODEL") else None
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -103,7 +108,7 @@ def length(stack: ScaleStack) -> dict:
 def scaling(tmp: Path) -> dict:
     out: dict = {}
     for replicas, cpus in ((1, "0"), (2, "0,1")):
-        with scale_stack(tmp / f"r{replicas}", rasa_replicas=replicas, action_replicas=replicas,
+        with scale_stack(tmp / f"r{replicas}", rasa_replicas=replicas, action_replicas=replicas, model=_model(),
                          RASA_CPUS=cpus) as stack:
             base = stack.services.web_rasa_url
             locust("assistant", base, 2, WARMUP_SECONDS, tmp / f"warm{replicas}")
@@ -141,7 +146,7 @@ def main() -> None:
     start_load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         if chosen & {"load", "length"}:
-            with scale_stack(Path(tmp) / "load") as stack:
+            with scale_stack(Path(tmp) / "load", model=_model()) as stack:
                 if "load" in chosen:
                     print("scale: 200 conversations x 10 turns ...", flush=True)
                     result["load"] = load(stack)
@@ -153,6 +158,9 @@ def main() -> None:
             result["scaling"] = scaling(Path(tmp))
     result["load_average"] = [start_load, os.getloadavg()]
     RESULTS.mkdir(parents=True, exist_ok=True)
+    previous = RESULTS / "scale.json"
+    if previous.exists():  # a run of some parts keeps the others' last numbers
+        result = {**json.loads(previous.read_text(encoding="utf-8")), **result}
     (RESULTS / "scale.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (RESULTS / "scale.md").write_text(table(result), encoding="utf-8")
     print(table(result))

@@ -127,16 +127,34 @@ def make_private(path: Path) -> None:
             Path(f"{path}{suffix}").chmod(0o600)
 
 
-def ensure_postgres_schemas(names: tuple[str, ...] = ("KB_DATABASE_URL", "APPOINTMENTS_DATABASE_URL")) -> list[str]:
-    """Create the schemas that these PostgreSQL URLs select with ``options=-csearch_path=<schema>``.
+def ensure_postgres_stores(names: tuple[str, ...] = ("KB_DATABASE_URL", "APPOINTMENTS_DATABASE_URL")) -> list[str]:
+    """Create what the scale profile's PostgreSQL stores need and do not create themselves.
 
-    The scale profile keeps the KB and the appointments in their own schemas of one database; the
-    stores create their tables, not the schema their connection is pointed at.
+    - the **tracker database** of ``$ENDPOINTS`` (``TRACKER_DB_NAME``): Rasa's ``SQLTrackerStore`` does not
+      create it, and when it is missing Rasa falls back to an in-memory tracker store *per replica*,
+      silently splitting every conversation between the replicas;
+    - the **schemas** that ``KB_DATABASE_URL`` / ``APPOINTMENTS_DATABASE_URL`` select with
+      ``options=-csearch_path=<schema>`` (the stores create their tables, not their schema).
+
+    Returns what it made sure of (``database:<name>``, ``schema:<name>``).
     """
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
+    from sqlalchemy.engine import URL, make_url
 
-    created = []
+    from bot.privacy import tracker_url
+
+    done = []
+    trackers = tracker_url()
+    if isinstance(trackers, URL) and trackers.get_backend_name() == "postgresql" and trackers.database:
+        admin = create_engine(trackers.set(database="postgres"), future=True, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"),
+                                    {"d": trackers.database}).first():
+                    conn.execute(text(f'CREATE DATABASE "{trackers.database}"'))
+        finally:
+            admin.dispose()
+        done.append(f"database:{trackers.database}")
     for name in names:
         url = os.environ.get(name, "")
         if not url.startswith("postgresql"):
@@ -152,8 +170,8 @@ def ensure_postgres_schemas(names: tuple[str, ...] = ("KB_DATABASE_URL", "APPOIN
                 conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         finally:
             engine.dispose()
-        created.append(schema)
-    return created
+        done.append(f"schema:{schema}")
+    return done
 
 
 def _sqlite_file(url: str) -> Path | None:
@@ -358,6 +376,8 @@ class Services:
 
     def start(self, model: Path, timeout: float = 300) -> None:
         self.check_ports()
+        if self.scale:
+            ensure_postgres_stores()
         self.start_actions(timeout)
         if self.scale:
             self.start_nginx(timeout)

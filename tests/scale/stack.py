@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bot.model import ROOT, ensure_model
-from bot.runner import Services, ensure_postgres_schemas
+from bot.runner import Services, ensure_postgres_stores
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_SERVER = os.environ.get("REDIS_SERVER_BIN", "redis-server")
@@ -130,6 +130,7 @@ def _drop(tracker_db: str, schemas: list[str]) -> None:
 def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, model: Path | None = None,
                 **extra_env: str) -> Iterator[ScaleStack]:
     """Start the whole scale profile (nginx, replicas, own Redis, own PostgreSQL names); stop and drop it."""
+    tmp.mkdir(parents=True, exist_ok=True)
     tag = uuid.uuid4().hex[:10]
     tracker_db, kb_schema, appt_schema = f"scale_trackers_{tag}", f"scale_kb_{tag}", f"scale_appt_{tag}"
     redis = RedisServer(tmp)
@@ -149,7 +150,7 @@ def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, mod
     services: Services | None = None
     schemas: list[str] = []
     try:
-        schemas = ensure_postgres_schemas()
+        schemas = [d.split(':', 1)[1] for d in ensure_postgres_stores() if d.startswith('schema:')]
         subprocess.run([sys.executable, "-m", "bot", "kb", "build"], cwd=ROOT, check=True, capture_output=True,
                        timeout=600)
         services = Services(profile="scale", rasa_port=free_block(n), action_port=free_block(action_replicas),

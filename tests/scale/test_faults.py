@@ -17,11 +17,16 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from policy_kb.messages import message
 from tests.scale.stack import ScaleStack, Turn, in_order_without_interleaving, talk, user_texts
 
 QUESTIONS = ["你好", "What is Article 6 about?", "住房补贴有多少？", "hello", "绿卡有什么用？", "thanks"]
 POLITE = {message("service_unavailable", "zh"), message("service_unavailable", "en")}
+
+#: the session's stack starts in this module's first test (two Rasa replicas load the model)
+pytestmark = pytest.mark.timeout(1800)
 
 
 def _under_load(stack: ScaleStack, fault, conversations: int = 12) -> dict[str, list[Turn]]:  # noqa: ANN001

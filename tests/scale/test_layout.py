@@ -7,7 +7,12 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from tests.scale.stack import ScaleStack, in_order_without_interleaving, user_texts
+
+#: the session's stack starts in this module's first test (two Rasa replicas load the model)
+pytestmark = pytest.mark.timeout(1800)
 
 
 def status(url: str, data: bytes | None = None) -> int:

@@ -12,6 +12,7 @@ import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 
 from tests.scale.conftest import WECHAT_TOKEN
@@ -20,6 +21,9 @@ from tests.wechat.simulator import WeChatPlatform
 
 CONTENT = re.compile(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", re.S)
 TURNS = re.compile(r'^jincai_turns_total\{channel="wechat",component="rasa"\} (\S+)$', re.M)
+
+#: the session's stack starts in this module's first test (two Rasa replicas load the model)
+pytestmark = pytest.mark.timeout(1800)
 
 
 def wechat_turns(stack: ScaleStack, replica: int) -> float:
