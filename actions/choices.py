@@ -115,8 +115,10 @@ def short_reply(text: str) -> str | None:
     return None
 
 
-_QUESTION = re.compile(r"[?？]|吗|么|呢|能不能|可不可以|有没有|是否|怎么|如何|哪些|什么|多少|\b(?:can|could|do|does|is|are|will|would|"
-                       r"what|which|how|who|where|when|why)\b")
+#: A question mark, a Chinese question word, or an English sentence opening like one ("what is ...",
+#: "can I ..."); "whatever it is called" answers.
+_QUESTION = re.compile(r"[?？]|吗|么|呢|能不能|可不可以|有没有|是否|怎么|如何|哪些|什么|多少|(?:^|[,;.!]\s*)(?:can|could|do|does|"
+                       r"did|is|are|was|will|would|should|may|what|which|how|who|where|when|why)\b")
 
 
 def is_question(text: str) -> bool:
@@ -281,5 +283,12 @@ def _by_title(words: str, options: Sequence[Option]) -> int | None:
     exact = [i for i, t in enumerate(titles) if t == words]
     if len(exact) == 1:
         return exact[0]
-    hits = [i for i, t in enumerate(titles) if t and (words in t or (len(t) >= 2 and t in words))]
+    hits = [i for i, t in enumerate(titles) if t and (_within(words, t) or (len(t) >= 2 and _within(t, words)))]
     return hits[0] if len(hits) == 1 else None
+
+
+def _within(part: str, whole: str) -> bool:
+    """``part`` inside ``whole``; Latin words only as whole words ("ok" is not in "don't book")."""
+    if not part.isascii():
+        return part in whole
+    return re.search(rf"(?<![a-z0-9]){re.escape(part)}(?![a-z0-9])", whole) is not None

@@ -28,6 +28,7 @@ reply to pick from.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -59,7 +60,9 @@ LEAVING: dict[str, str] = {"handoff": "action_handoff", "goodbye": "utter_goodby
 
 #: What the NLU calls a short attempt at an answer ("我家附近那个", "你猜", "the usual"): such text is the
 #: form's to explain (and count), not small talk to answer, unless it asks something or says more.
-SOFT_DIGRESSIONS = frozenset({"chitchat", "out_of_scope"})
+SOFT_DIGRESSIONS = frozenset({"chitchat", "out_of_scope", "help"})
+#: ... but a short "help" / "帮助" is a request for help, whatever the question.
+_ASKS_HELP = re.compile(r"help|帮助|帮忙|怎么用|菜单|menu|功能", re.I)
 SHORT_ANSWER_UNITS = 6
 
 #: The slots this module keeps for every form (``domain/forms.yml``).
@@ -228,7 +231,7 @@ class TypedForm(FormValidationAction, ABC):
             as_intent(tracker, meant)
         elif self.reads(slot, reply, tracker) or self.carries(reply, tracker) or (
                 latest_intent(tracker) in SOFT_DIGRESSIONS and not is_question(reply)
-                and word_units(reply) <= SHORT_ANSWER_UNITS):
+                and word_units(reply) <= SHORT_ANSWER_UNITS and not _ASKS_HELP.search(reply)):
             as_intent(tracker, "inform")
 
     async def _after(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, slot: str,

@@ -32,6 +32,9 @@ def test_what_is_not_a_pick(reply: str) -> None:
 
 def test_a_pick_by_title() -> None:
     assert pick("太原市那个", WINDOWS) == 1 and pick("省级", WINDOWS) == 0 and pick("太原", WINDOWS) is None
+    confirm = [{"title": "Confirm", "payload": "/affirm"}, {"title": "Don't book", "payload": "/deny"}]
+    assert pick("ok", confirm) is None, "a Latin word is matched as a whole word, not inside 'book'"
+    assert pick("the top one", SLOTS) == 0
 
 
 @pytest.mark.parametrize(("reply", "kind"), [

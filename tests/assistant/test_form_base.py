@@ -283,3 +283,10 @@ def test_a_date_kept_from_earlier_is_not_news_every_turn() -> None:
     said = [text_of(chat.say(reply, "inform")) for reply in ("the 10:30 one", "sure", "Maria Rossi")]
     assert not any(s.startswith("OK, Mon") for s in said), "the date is said back once"
     assert "e.g." in said[1] and "talk to a person" in said[2], "and unusable answers still count"
+
+
+@pytest.mark.parametrize("reply", ["ok", "OK!", "好的"])
+def test_ok_at_the_confirmation_books(reply: str) -> None:
+    chat = _to("booking_form", "booking_confirmed")
+    result = chat.say(reply, "affirm")
+    assert chat.done and ("预约成功" in text_of(result) or "Booked!" in text_of(result))
