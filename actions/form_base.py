@@ -41,6 +41,7 @@ from rasa_sdk.types import DomainDict
 from actions.choices import is_question, payload_entities, payload_intent, pick, short_reply
 from actions.handoff import ActionHandoff
 from actions.language import reply_language
+from actions.policy import ranked_answers
 from actions.texts import text
 from policy_kb.lang import word_units
 
@@ -163,6 +164,11 @@ class TypedForm(FormValidationAction, ABC):
         """Whether ``reply`` answers ``slot`` by the slot's own choices, whatever the NLU made of it."""
         return False
 
+    def unavailable(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        """Whether ``reply`` is the right kind of answer that cannot be used for a reason the validator
+        explains with alternatives (a full or closed day): not a strike."""
+        return False
+
     def carries(self, reply: str, tracker: Tracker) -> bool:
         """Whether ``reply`` answers another question of this form in passing ("Datong" while the
         service is asked): then it is an answer too, not a digression."""
@@ -229,10 +235,18 @@ class TypedForm(FormValidationAction, ABC):
         meant = self.short_intent(slot, kind, tracker) if kind else None
         if meant:
             as_intent(tracker, meant)
-        elif self.reads(slot, reply, tracker) or self.carries(reply, tracker) or (
-                latest_intent(tracker) in SOFT_DIGRESSIONS and not is_question(reply)
-                and word_units(reply) <= SHORT_ANSWER_UNITS and not _ASKS_HELP.search(reply)):
+        elif self.reads(slot, reply, tracker) or self.carries(reply, tracker) or self._attempt(tracker, reply):
             as_intent(tracker, "inform")
+
+    @staticmethod
+    def _attempt(tracker: Tracker, reply: str) -> bool:
+        """A short reply that asks nothing, which the NLU took for small talk, help or a policy question
+        the KB has no answer to ("你猜", "the usual", "whatever it is called"): an attempt at the answer."""
+        intent = latest_intent(tracker)
+        if intent not in SOFT_DIGRESSIONS and intent != "ask_policy" or is_question(reply) \
+                or word_units(reply) > SHORT_ANSWER_UNITS or _ASKS_HELP.search(reply):
+            return False
+        return intent != "ask_policy" or not ranked_answers(reply, reply_language(tracker))[1]
 
     async def _after(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, slot: str,
                      events: list[EventType], strikes: dict[str, int], lang: str,
@@ -249,7 +263,7 @@ class TypedForm(FormValidationAction, ABC):
         if still_asking and not progress:
             # a reply of the right kind that cannot be booked ("明天上午", a Saturday) gets the validator's
             # own reason and alternatives every time; only replies the question cannot read are strikes
-            if not self.reads(slot, typed(tracker), tracker):
+            if not self.unavailable(slot, typed(tracker), tracker):
                 strikes[slot] = strikes.get(slot, 0) + 1
                 updates.update(self._strike(tracker, slot, strikes[slot], lang))
         else:

@@ -23,9 +23,10 @@ from actions.appointment_forms.common import (
 )
 from actions.appointment_forms.formatting import when_label, window_title
 from actions.appointment_texts import atext
-from actions.choices import is_question
+from actions.choices import is_question, short_reply
 from actions.form_base import AskSlot, TypedForm, entity, latest_intent, typed
 from appointments.catalogue import get_catalogue
+from appointments.contacts import Contact, find_contact
 from appointments.dates import DateError, parse_when, slot_label
 
 #: The appointment forms ask through the one base of every form's questions.
@@ -78,12 +79,22 @@ class _AppointmentForm(TypedForm, ABC):
             return resolve_service(reply, catalogue) is not None and not is_question(reply)
         if slot == "booking_window":
             return bool(catalogue.find_windows(reply))
-        if slot in ("booking_start", "reschedule_start"):  # "2月30日" is a date too, one that does not exist
-            when = parse_when(reply, common.now())
-            return not isinstance(when, DateError) or when.reason != "unrecognised"
+        if slot in ("booking_start", "reschedule_start"):
+            return self.unavailable(slot, reply, tracker)
         if slot == "appointment_code":
             return find_code(reply) is not None
+        if slot == "booking_name":  # "Tomasz Nowak" is a name, whatever intent the NLU gave it
+            return short_reply(reply) is None and not is_question(reply)
+        if slot in ("booking_contact", "appointment_proof"):
+            return isinstance(find_contact(reply), Contact)
         return False
+
+    def unavailable(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        # a date, even one that cannot be booked ("2月30日", a Saturday): the validator says why, with times
+        if slot not in ("booking_start", "reschedule_start"):
+            return False
+        when = parse_when(reply, common.now())
+        return not isinstance(when, DateError) or when.reason != "unrecognised"
 
     def said_back(self, slot: str, value: Any, tracker: Tracker, lang: str) -> str | None:
         catalogue = get_catalogue()

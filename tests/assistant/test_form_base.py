@@ -290,3 +290,17 @@ def test_ok_at_the_confirmation_books(reply: str) -> None:
     chat = _to("booking_form", "booking_confirmed")
     result = chat.say(reply, "affirm")
     assert chat.done and ("预约成功" in text_of(result) or "Booked!" in text_of(result))
+
+
+def test_a_name_is_a_name_whatever_intent_the_nlu_gave_it() -> None:
+    chat = _to("booking_form", "booking_name")
+    chat.say("Tomasz Nowak", "deny")
+    assert chat.slots["booking_name"] == "Tomasz Nowak" and chat.slots["booking_consent"] is True
+
+
+def test_a_short_reply_the_kb_has_no_answer_to_is_an_attempt() -> None:
+    chat = FormChat("en")
+    chat.start("eligibility_form", "am I eligible?", "check_eligibility")
+    reply = chat.say("hmm whatever it is called", "ask_policy")
+    assert not chat.rejected and "degree" in text_of(reply)
+    assert chat.say("what is the green card?", "ask_policy") == [] and chat.rejected
