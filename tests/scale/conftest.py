@@ -13,7 +13,7 @@ from tests.scale.stack import ScaleStack, scale_stack
 WECHAT_TOKEN = "scale-test-token"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleStack]:
     with scale_stack(tmp_path_factory.mktemp("scale"), WECHAT_TOKEN=WECHAT_TOKEN, WECHAT_MODE="plain",
                      WECHAT_APPID="wx0123456789abcdef") as s:
