@@ -156,7 +156,8 @@ def plain_rasa_latency() -> dict:
             (Path(tmp) / name).write_text(content)
         subprocess.run(rasa_command("train", "--out", "models"), cwd=tmp, check=True, capture_output=True)
         model = next((Path(tmp) / "models").glob("*.tar.gz"))
-        proc = subprocess.Popen(rasa_command("run", "--model", str(model), "--port", "5699", "--enable-api"), cwd=tmp,
+        proc = subprocess.Popen(rasa_command("run", "--model", str(model), "--port", "5699", "--interface", "127.0.0.1",
+                                            "--enable-api"), cwd=tmp,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             Services()._wait("http://127.0.0.1:5699/status", 300, need_model=True)  # noqa: SLF001
