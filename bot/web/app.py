@@ -13,7 +13,7 @@
   unless a staff token of at least 24 characters is configured (``STAFF_TOKEN``); the API then needs
   ``Authorization: Bearer <token>`` (401 otherwise). The page itself holds only a sign-in form: it keeps
   the token in ``sessionStorage`` and sends it with each API call. The search is ``python -m bot faq``'s:
-  ``default_searcher().search(q, lang, top)`` shaped by :func:`bot.cli.faq.response_json`;
+  ``default_searcher().search(q, lang, top)`` shaped by :func:`policy_kb.search_json.response_json`;
 * ``GET /health``: 200 when the web process is up (it does not wait for Rasa).
 
 Every request is checked before its body is read: a ``Content-Encoding`` is refused (aiohttp 3.9 would
@@ -41,11 +41,11 @@ import redis
 from aiohttp import hdrs, web
 
 from bot import metrics
-from bot.cli.faq import response_json
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
 from bot.web.texts import both
+from policy_kb.search_json import response_json
 
 log = logging.getLogger("bot.web")
 
