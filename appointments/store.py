@@ -335,8 +335,9 @@ class AppointmentStore:
         invalid = self._check_ids(window_id, service_id)
         if invalid:
             return Offer("invalid", invalid=invalid)
-        if when.time is not None:
-            a = self.check_slot(window_id, service_id, when.start(), n)
+        exact = when.start()
+        if exact is not None:  # a time was given
+            a = self.check_slot(window_id, service_id, exact, n)
             return Offer(a.status, (a.slot,) if a.slot else a.alternatives, a.day)
         window = self.catalogue.window(window_id)
         day = self.schedule.day(window_id, when.date)
