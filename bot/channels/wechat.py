@@ -75,7 +75,8 @@ from bot.channels.wechat_protocol import DEFAULT_MODE, FRESHNESS_S, SUCCESS, For
 from bot.channels.wechat_store import Store, make_store
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
-from policy_kb.messages import BilingualTexts, message
+from i18n import Catalogue
+from policy_kb.messages import message
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ SENDER_PREFIX = "wx:"
 #: How often a delivery on another worker looks for the answer in the shared store.
 POLL = 0.1
 #: What the channel itself says (rate limit, oversize text), in both languages.
-texts = BilingualTexts(Path(__file__).with_name("wechat_texts.yml"))
+texts = Catalogue(Path(__file__).with_name("wechat_texts.yml"))
 
 #: Settings: credentials.yml key -> environment variable used when the key is missing or empty.
 ENV = {

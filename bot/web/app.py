@@ -45,7 +45,7 @@ from bot.cli.faq import response_json
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
-from bot.web.texts import both
+from bot.web.texts import texts
 
 log = logging.getLogger("bot.web")
 
@@ -100,7 +100,7 @@ _dumps = functools.partial(json.dumps, ensure_ascii=False)
 def error(status: int, code: str, headers: dict[str, str] | None = None, **values: Any) -> web.Response:
     if code in _LIMITS:
         values.setdefault("max", _LIMITS[code])
-    return web.json_response({"error": code, "message": both(code, **values)}, status=status, dumps=_dumps,
+    return web.json_response({"error": code, "message": texts.both(code, **values)}, status=status, dumps=_dumps,
                              headers=headers)
 
 
