@@ -175,7 +175,7 @@ class Choice:
 def first_match(conditions: list[Condition | None], profile: Profile, named: dict[str, Condition],
                 derived: Mapping[str, Verdict] | None = None) -> Choice:
     """Try ``conditions`` in order (``None`` always holds); stop at the first that holds."""
-    undecided = []
+    undecided: list[tuple[int, frozenset[str]]] = []
     for i, cond in enumerate(conditions):
         verdict = Verdict(True) if cond is None else evaluate(cond, profile, named, derived)
         if verdict.value:
