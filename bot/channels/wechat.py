@@ -59,7 +59,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import metrics
-from bot.channels.script import match_script
+from bot.channels.script import in_script
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
 from bot.channels.wechat_format import (
     Rendered,
@@ -400,9 +400,10 @@ class WeChatInput(InputChannel):
         # assistant: a polite answer costs no turn, and the pending choices stay as they were
         if not await self._within_rate(openid):
             self.counters["rate_limited"] += 1
-            return texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS]))
+            return in_script(texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS])), text[:MAX_MESSAGE_CHARS])
         if len(clean_user_text(text, MAX_MESSAGE_CHARS + 1)) > MAX_MESSAGE_CHARS:
-            return texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS)
+            return in_script(texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS),
+                             text[:MAX_MESSAGE_CHARS])
         text = clean_user_text(text)
         if not text:
             return message("no_content", "zh")
@@ -424,11 +425,12 @@ class WeChatInput(InputChannel):
                 text, collector, sender_id=sender_id(openid), input_channel=self.name(), metadata=meta)))
         except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
             logger.exception("WeChat turn for %s failed", _anon(openid))
-        match_script(collector.messages, typed)
         rendered = render(collector.messages)
         if not rendered.text:  # action server down, crashed action, locked tracker: never silence
             rendered = Rendered(message("service_unavailable", reply_language(text)), [], reply_language(text))
-        pages = paginate(rendered.text, rendered.lang)
+        # the whole reply in the follower's script, the channel's own words (options, "更多") included
+        pages = paginate(in_script(rendered.text, typed), rendered.lang,
+                         hint=in_script(texts("more_hint", rendered.lang), typed))
         await self._save_state(openid, UserState(rendered.options, pages[1:]))
         return pages[0]
 
