@@ -34,7 +34,8 @@ customer-service window), deleted at once on unfollow, when the follower's store
 deleted too (``bot.privacy.delete_conversations``).
 
 Follows (subscribe) get a Chinese welcome built from the knowledge base, including the article 9
-support for 外籍晋商晋才; unfollows are acknowledged quietly; voice without recognition, images,
+support for 外籍晋商晋才 and an entry to their register (``/register_merchant``); unfollows are
+acknowledged quietly; voice without recognition, images,
 locations, links, videos and other types get a polite text answer.
 """
 
@@ -148,6 +149,7 @@ def welcome() -> Rendered:
         "· 政策问答：例如“绿卡有什么用？”“博士来晋有哪些资助？”，每个回答都注明依据条款；\n"
         "· 资格预检：发送“我符合条件吗？”，回答几个问题即可；\n"
         "· 预约服务窗口：发送“我想预约”；\n"
+        "· 外籍晋商晋才登记：发送“我是外籍晋商，想登记”，之后可随时查看或删除；\n"
         "· 转人工：发送“转人工”，获得外国人来晋工作服务窗口的联系方式。\n\n"
         f"【{art9.title.zh}】{art9.summary.zh}{cite(9, 'zh')}\n\n"
         "直接发文字提问即可。Send “English” to chat in English."
@@ -157,6 +159,7 @@ def welcome() -> Rendered:
     options = [
         Option("我符合条件吗？", '/check_eligibility{"language": "zh"}'),
         Option(f"{art9.title.zh}（{article_name(9, 'zh')}）", '/ask_policy{"article": "9", "language": "zh"}'),
+        Option("外籍晋商晋才登记", '/register_merchant{"language": "zh"}'),
         Option("转人工", '/handoff{"language": "zh"}'),
     ]
     lines = "\n".join(f"{i}. {o.title}" for i, o in enumerate(options, 1))

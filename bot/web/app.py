@@ -445,4 +445,7 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
     app.router.add_get("/api/staff/check", staff_check)
     app.router.add_get("/api/staff/search", staff_search)
     app.router.add_get("/api/staff/article/{ref}", staff_article)
+    from bot.web.registry import add_routes as add_registry_routes  # it imports this module: here, not at the top
+
+    add_registry_routes(app)
     return app
