@@ -35,9 +35,10 @@ customer-service window), deleted at once on unfollow, when the follower's store
 deleted too (``bot.privacy.delete_conversations``).
 
 Follows (subscribe) get a Chinese welcome: the assistant's own help (``utter_help``, read from
-``domain/`` at start-up, with its buttons) and the article 9 support for 外籍晋商晋才 in the knowledge
-base's words; unfollows are acknowledged quietly; voice without recognition, images, locations, links,
-videos and other types get a polite text answer. The channel's own words are in ``wechat_texts.yml``.
+``domain/`` at start-up, with its buttons), the article 9 support for 外籍晋商晋才 in the knowledge
+base's words and an entry to their register (``/register_merchant``); unfollows are acknowledged quietly;
+voice without recognition, images, locations, links, videos and other types get a polite text answer. The
+channel's own words are in ``wechat_texts.yml``.
 """
 
 from __future__ import annotations

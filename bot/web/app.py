@@ -470,4 +470,7 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
                       conversation=lambda r: r.app[CONFIG].sessions.verify(_session_cookie(r)),
                       refusal=_over_limit, error=error)
     staff_questions.register(app, staff_only, error)
+    from bot.web.registry import add_routes as add_registry_routes  # it imports this module: here, not at the top
+
+    add_registry_routes(app)
     return app
