@@ -18,7 +18,6 @@ import copy
 import datetime as dt
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +28,8 @@ import yaml
 from pydantic import ConstrainedInt, Field, StrictBool, root_validator, validator
 
 from datafile import IsoDate, Model, Text, ValidationError, fail_at, problems
+from lexicon.match import TermMatcher
+from lexicon.normalize import fold
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yml"
 OVERRIDES_ENV = "APPOINTMENTS_CATALOGUE_OVERRIDES"
@@ -270,7 +271,7 @@ class Catalogue:
         the provincial window and the Taiyuan city window, so the conversation should ask.
         "太原市" or "Taiyuan City" name the city window, "省级"/"provincial" the provincial one.
         """
-        folded = _fold(text)
+        folded = fold(text)
         if not folded:
             return []
         scored: list[tuple[tuple[int, int], int, Window]] = []
@@ -309,36 +310,15 @@ class Catalogue:
         return "\n".join(lines)
 
 
-def _fold(text: str) -> str:
-    """NFKC + casefold, so full-width letters and capitals match; ü kept (Lüliang)."""
-    return unicodedata.normalize("NFKC", text or "").casefold().strip()
+@lru_cache(maxsize=256)
+def _terms(terms: tuple[str, ...]) -> TermMatcher[None]:
+    return TermMatcher((t, None) for t in terms)
 
 
-def _longest_match(folded: str, terms: tuple[str, ...]) -> int:
-    best = 0
-    for term in terms:
-        t = _fold(term)
-        if not t:
-            continue
-        # ASCII terms match whole words only, so "dating" never matches a city
-        if _whole_word(t, folded) if t.isascii() else t in folded:
-            best = max(best, len(t))
-    return best
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
-def _whole_word(term: str, text: str) -> bool:
-    """Whether ``term`` occurs in ``text`` not next to an ASCII letter or digit (no regex: linear)."""
-    at = text.find(term)
-    while at != -1:
-        end = at + len(term)
-        if (at == 0 or not _is_word_char(text[at - 1])) and (end == len(text) or not _is_word_char(text[end])):
-            return True
-        at = text.find(term, at + 1)
-    return False
+def _longest_match(text: str, terms: tuple[str, ...]) -> int:
+    """The length of the longest of ``terms`` in ``text`` (ASCII ones as whole words: "dating" is no city)."""
+    hit = _terms(terms).longest(text, normalised=True)
+    return len(hit.term) if hit else 0
 
 
 # --------------------------------------------------------------------------- loading

@@ -10,6 +10,7 @@ existing article, ids are unique, references between entries resolve, unknown ke
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,14 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Files the KB database is built from; their content hash decides when to rebuild it.
 KB_FILES = ("articles.yml", "units.yml", "facts.yml", "questions.yml", "synonyms.yml")
 FACT_KINDS = ("category", "benefit", "procedure")
+#: Question variants service-window staff attached from users' questions (:mod:`policy_kb.staff_variants`),
+#: in questions.yml's format, reviewed like any KB change; ``KB_STAFF_VARIANTS`` names another file. Part of
+#: the KB's digest, not of the model's inputs: attaching one needs a KB rebuild, not a training.
+STAFF_VARIANTS = "questions_staff.yml"
+
+
+def staff_variants_file() -> Path:
+    return Path(os.environ.get("KB_STAFF_VARIANTS") or DATA_DIR / STAFF_VARIANTS)
 
 
 class SourceError(ValueError):
@@ -271,12 +280,13 @@ class _SynonymsFile(Model):
 M = TypeVar("M", bound=Model)
 
 
-def _read(name: str) -> Any:
+def _read(name: str | Path) -> Any:
+    """A KB file by name (or a file elsewhere by its full path)."""
     with open(DATA_DIR / name, encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
-def _parse(model: type[M], name: str) -> tuple[M, Any]:
+def _parse(model: type[M], name: str | Path) -> tuple[M, Any]:
     """``name`` read and validated by ``model`` (and the parsed YAML, for what keeps its raw shape)."""
     doc = _read(name)
     try:
@@ -316,12 +326,23 @@ def _questions(doc: _QuestionsFile) -> tuple[tuple[ArticleRef, str, str], ...]:
                  for q in getattr(group, lang) if q.strip())
 
 
+def _staff_questions() -> tuple[tuple[ArticleRef, str, str], ...]:
+    """The variants staff attached (``staff_variants_file``), checked like ``questions.yml``."""
+    path = staff_variants_file()
+    if not path.exists() or not (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("questions"):
+        return ()
+    doc, _ = _parse(_QuestionsFile, path)
+    return _questions(doc)
+
+
 def source_digest() -> str:
     """SHA-256 over the KB files: the KB database records it and rebuilds when it changes."""
     h = hashlib.sha256()
     for name in KB_FILES:
         h.update(name.encode())
         h.update((DATA_DIR / name).read_bytes())
+    staff = staff_variants_file()
+    h.update(b"staff:" + (staff.read_bytes() if staff.exists() else b""))
     return h.hexdigest()
 
 
@@ -347,7 +368,7 @@ def load_source() -> PolicySource:
         units={u.zh: Bilingual(u.zh, u.en) for u in units.units},
         facts=_facts(facts, facts_raw),
         fields=tuple(facts_raw["fields"]),
-        questions=_questions(questions),
+        questions=_questions(questions) + _staff_questions(),
         synonyms=tuple(synonyms["concepts"]),
         digest=source_digest(),
     )

@@ -204,12 +204,12 @@ class Rules:
     def category_name(self, category: dict[str, Any], lang: str) -> str:
         if "fact" in category:
             return load_facts().entries[category["fact"]].name[lang]
-        return category[f"name_{lang}"]
+        return category["name"][lang]
 
     def category_criteria(self, category: dict[str, Any], lang: str) -> str:
         if "fact" in category:
             return load_facts().entries[category["fact"]].text[lang]
-        return category[f"criteria_{lang}"]
+        return category["criteria"][lang]
 
 
 def _check_doc(doc: dict[str, Any]) -> None:
