@@ -127,7 +127,7 @@ def test_forget_contact_deletes_the_linked_conversations(trackers, tmp_path, mon
     save(store, "web:typed-it", NOW.timestamp(), contact="+8613800138000")  # linked by the slot value
     save(store, "web:unrelated", NOW.timestamp(), said="你好")
     counts = privacy.forget_contact("138 0013 8000", engine=engine, store=appointments)
-    assert counts == {"appointments": 1, "conversations": 2, "tracker_events": 10}
+    assert counts == {"appointments": 1, "registrations": 0, "conversations": 2, "tracker_events": 10}
     assert senders(engine) == {"web:unrelated"} and rows_saying(engine, SECRET) == 0
     assert appointments.get(booked.appointment.code) is None
 

@@ -240,12 +240,13 @@ def stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
     build_kb()
     saved = {k: os.environ.get(k) for k in ("STAFF_TOKEN", "TRACKER_SQLITE_PATH", "APPOINTMENTS_DATABASE_URL",
-                                            "WEB_SESSION_SECRET")}
+                                            "WEB_SESSION_SECRET", "KB_STAFF_VARIANTS")}
     state = tmp_path_factory.mktemp("web-stack")
     os.environ["STAFF_TOKEN"] = STAFF_TOKEN
     os.environ["WEB_SESSION_SECRET"] = SESSION_SECRET
     os.environ["TRACKER_SQLITE_PATH"] = str(state / "tracker.sqlite3")
     os.environ["APPOINTMENTS_DATABASE_URL"] = f"sqlite:///{state / 'appointments.sqlite3'}"
+    os.environ["KB_STAFF_VARIANTS"] = str(state / "questions_staff.yml")  # staff attach here, not in the repo
     services = Services(rasa_port=free_port(), action_port=free_port(), web_port=free_port(), log_dir=LOGS)
     try:
         with running(services):
