@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from appointments import store as store_module
 from appointments.catalogue import Catalogue
 from appointments.store import AppointmentStore, BookingResult
-from tests.appointments.conftest import FakeClock, at, own_connection_engine
+from tests.support.appointments import FakeClock, at, own_connection_engine
 
 SLOT = at(2026, 11, 30, 10, 0)
 CLIENTS = 50

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from appointments.dates import DateError, When, cn_int, parse_time_of_day, parse_when
-from tests.appointments.conftest import NOW, at
+from tests.support.appointments import NOW, at
 
 D, T = dt.date, dt.time
 SATURDAY = at(2026, 11, 28, 9, 0)
