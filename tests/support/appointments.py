@@ -10,7 +10,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
-from appointments.store import AppointmentStore, BookingResult
+from appointments.results import BookingResult
+from appointments.store import AppointmentStore
 from appointments.workdays import TZ
 
 #: Friday 27 November 2026, 10:00 in Shanghai: "now" for most tests.
