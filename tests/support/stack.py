@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -141,7 +142,9 @@ def started(services: Services, what: str, *, actions_only: bool = False, model:
 
 @contextlib.contextmanager
 def default_stack(state: Path, log_dir: Path = LOGS / "stack") -> Iterator[Stack]:
-    """The action server, Rasa (the trained model: trains first only if the data changed) and the web front."""
+    """The action server, Rasa (the trained model: trains first only if the data changed) and the web front;
+    their logs in ``log_dir``, emptied first (an earlier run's lines would read as this run's)."""
+    shutil.rmtree(log_dir, ignore_errors=True)
     build_kb()
     settings = {**store_settings(state), "STAFF_TOKEN": STAFF_TOKEN, "WEB_SESSION_SECRET": SESSION_SECRET}
     services = StackServices(rasa_port=free_port(), action_port=free_port(), web_port=free_port(), log_dir=log_dir,
