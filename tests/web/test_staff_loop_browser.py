@@ -17,7 +17,7 @@ import yaml
 from playwright.sync_api import expect
 
 from policy_kb.source import load_source
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.web.conftest import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot
 from tests.web.test_web_browser import bot_reply, send
 
@@ -58,7 +58,8 @@ def _warm_up(stack, message: str) -> None:
         assert r.status == 200
 
 
-def test_ask_mark_unhelpful_attach_rebuild_ask_again(open_page, stack) -> None:
+def test_ask_mark_unhelpful_attach_rebuild_ask_again(open_page, stack_environ) -> None:
+    stack = stack_environ  # the CLI below rebuilds the stack's KB with the stack's staff variants file
     chat, watch = open_page(stack.web_url + "/", locale="zh-CN")
     send(chat, QUESTION)
     first = bot_reply(chat, "（依据：第")
