@@ -23,7 +23,8 @@ from bot.web.article import render_article
 from policy_kb.db import make_engine
 from policy_kb.source import Bilingual, load_source
 from policy_kb.unanswered import UnansweredStore
-from tests.web.conftest import STAFF_TOKEN, build_kb, chat, http, web_process
+from tests.support.net import http
+from tests.support.web import STAFF_TOKEN, build_kb, chat, web_process
 
 QUESTION = "我叫张伟，电话13800138000，山西的老外多不多"
 
@@ -192,7 +193,7 @@ def test_staff_list_attach_and_dismiss(web: str, store: UnansweredStore, variant
 def test_staff_views_are_logged_without_the_questions(web: str, store: UnansweredStore) -> None:
     store.record("我的邮箱是 secret.person@example.com，签证怎么办", "not_found", "web", "c9")
     http("GET", f"{web}/api/staff/unanswered", headers=STAFF)
-    from tests.web.conftest import LOGS
+    from tests.support.locations import LOGS
 
     logs = "".join(p.read_text(errors="replace") for p in LOGS.glob("web-staffloop-*.log"))
     assert "staff viewed" in logs
