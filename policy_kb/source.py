@@ -8,6 +8,7 @@ here: every article has both languages, every fact names an existing article, id
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,14 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Files the KB database is built from; their content hash decides when to rebuild it.
 KB_FILES = ("articles.yml", "units.yml", "facts.yml", "questions.yml", "synonyms.yml")
 FACT_KINDS = ("category", "benefit", "procedure")
+#: Question variants service-window staff attached from users' questions (:mod:`policy_kb.staff_variants`),
+#: in questions.yml's format, reviewed like any KB change; ``KB_STAFF_VARIANTS`` names another file. Part of
+#: the KB's digest, not of the model's inputs: attaching one needs a KB rebuild, not a training.
+STAFF_VARIANTS = "questions_staff.yml"
+
+
+def staff_variants_file() -> Path:
+    return Path(os.environ.get("KB_STAFF_VARIANTS") or DATA_DIR / STAFF_VARIANTS)
 
 
 class SourceError(ValueError):
@@ -93,7 +102,7 @@ def _bilingual(entry: dict[str, Any], key: str, where: str) -> Bilingual:
     for lang, value in (("zh", zh), ("en", en)):
         if not isinstance(value, str) or not value.strip():
             raise SourceError(f"{where}: {key}_{lang} is missing or empty")
-    return Bilingual(zh.strip(), en.strip())
+    return Bilingual(str(zh).strip(), str(en).strip())
 
 
 def _ref(value: Any, where: str) -> ArticleRef:
@@ -152,12 +161,18 @@ def _facts(doc: dict[str, Any]) -> tuple[Fact, ...]:
 
 
 def _questions(doc: dict[str, Any]) -> tuple[tuple[ArticleRef, str, str], ...]:
-    out = []
+    out: list[tuple[ArticleRef, str, str]] = []
     for entry in doc["questions"]:
         ref = _ref(entry["article"], "questions")
         for lang in LANGS:
             out.extend((ref, lang, q.strip()) for q in entry.get(lang) or () if q and q.strip())
     return tuple(out)
+
+
+def _staff_questions() -> tuple[tuple[ArticleRef, str, str], ...]:
+    path = staff_variants_file()
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return _questions({"questions": (doc or {}).get("questions") or []})
 
 
 def source_digest() -> str:
@@ -166,6 +181,8 @@ def source_digest() -> str:
     for name in KB_FILES:
         h.update(name.encode())
         h.update((DATA_DIR / name).read_bytes())
+    staff = staff_variants_file()
+    h.update(b"staff:" + (staff.read_bytes() if staff.exists() else b""))
     return h.hexdigest()
 
 
@@ -183,7 +200,7 @@ def load_source() -> PolicySource:
         units=units,
         facts=_facts(facts_doc),
         fields=tuple(facts_doc.get("fields") or ()),
-        questions=_questions(_read("questions.yml")),
+        questions=_questions(_read("questions.yml")) + _staff_questions(),
         synonyms=tuple(_read("synonyms.yml")["concepts"]),
         digest=source_digest(),
     )

@@ -41,6 +41,7 @@ from actions.language import reply_language
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, mask_contact, normalise_name
 from appointments.dates import DateError, parse_when, slot_label
+from appointments.results import BookingStatus
 from appointments.settings import max_per_contact, max_per_conversation
 from appointments.store import retention_days
 
@@ -278,18 +279,19 @@ class ValidateBookingForm(_AppointmentForm):
             contact=tracker.get_slot("booking_contact") if consent else None,
             lang=lang, conversation_id=tracker.sender_id,
         )
-        if result.ok:
-            assert result.appointment is not None
-            return {"booking_confirmed": True, "booking_code": result.appointment.code,
-                    "booking_repeated": result.repeated}
-        if result.status == "busy":
-            return {"booking_confirmed": None, **_prompt(tracker, "booking_confirmed", atext("busy", lang))}
-        if result.status == "limit":  # the cap on active bookings (appointments.settings): list them, or stop
-            cap = max_per_conversation() if result.limit == "conversation" else max_per_contact()
-            return {"booking_confirmed": None, **_prompt(
-                tracker, "booking_confirmed", atext(f"booking_limit_{result.limit}", lang, n=cap),
-                [{"title": atext("button_my_appointments", lang), "payload": "/my_appointments"},
-                 {"title": atext("button_no_booking", lang), "payload": "/deny"}])}
+        match result.status:
+            case BookingStatus.BOOKED:
+                assert result.appointment is not None
+                return {"booking_confirmed": True, "booking_code": result.appointment.code,
+                        "booking_repeated": result.repeated}
+            case BookingStatus.BUSY:
+                return {"booking_confirmed": None, **_prompt(tracker, "booking_confirmed", atext("busy", lang))}
+            case BookingStatus.LIMIT:  # the cap on active bookings (appointments.settings): list them, or stop
+                cap = max_per_conversation() if result.limit == "conversation" else max_per_contact()
+                return {"booking_confirmed": None, **_prompt(
+                    tracker, "booking_confirmed", atext(f"booking_limit_{result.limit}", lang, n=cap),
+                    [{"title": atext("button_my_appointments", lang), "payload": "/my_appointments"},
+                     {"title": atext("button_no_booking", lang), "payload": "/deny"}])}
         # taken in the meantime (or no longer bookable): choose again
         window = st.catalogue.window(tracker.get_slot("booking_window"))
         start = _iso(tracker.get_slot("booking_start"))

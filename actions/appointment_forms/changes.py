@@ -52,6 +52,7 @@ from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, format_code, normalise_code
 from appointments.dates import DateError, parse_when, slot_label
 from appointments.keys import conversation_digest
+from appointments.results import AccessStatus, BookingStatus
 from appointments.settings import proof_attempts, proof_window_s
 from appointments.store import Appointment
 from bot.ratelimit import RateLimiter
@@ -98,7 +99,7 @@ class _CodeForm(_AppointmentForm, ABC):
         if tracker.get_slot("appointment_stopped"):
             return []
         code = tracker.get_slot("appointment_code")
-        proof = ["appointment_proof"] if code and store().access(code, tracker.sender_id).status == "proof" else []
+        proof = ["appointment_proof"] if code and store().access(code, tracker.sender_id).status is AccessStatus.PROOF else []
         return ["appointment_code", *proof, self.last_slot]
 
     def reads(self, slot: str, reply: str, tracker: Tracker) -> bool:
@@ -121,8 +122,7 @@ class _CodeForm(_AppointmentForm, ABC):
         if code is None:
             return {"appointment_code": None, **keep,
                     **_prompt(tracker, "appointment_code", Invalid("code", "bad_code").message(lang))}
-        status = store().access(code, tracker.sender_id).status
-        if status == "not_found":
+        if store().access(code, tracker.sender_id).status is AccessStatus.NOT_FOUND:
             return _not_found(tracker, code, lang, keep)
         return {"appointment_code": code, "appointment_proof": None, **keep}  # open, or ask for the proof
 
@@ -226,18 +226,18 @@ class ValidateRescheduleForm(_CodeForm):
         if pick.start is not None:
             result = st.reschedule(code, pick.start, conversation_id=tracker.sender_id,
                                    grant=tracker.get_slot("appointment_proof"))
-            if result.ok:
-                return {"reschedule_start": pick.start.isoformat(), "booking_request": None}
-            window = st.catalogue.window(current.window_id)
-            if result.status == "not_found":  # cancelled or past in the meantime
-                return {"reschedule_start": None, "booking_request": None,
-                        **_not_found(tracker, code, lang, {})}
-            if result.status == "busy":
-                text = atext("busy", lang)
-            else:
-                reason = _unavailable(st, result.status, result.day, slot_label(pick.start, lang), pick.start.date(),
-                                      window, lang)
-                text = _with_options(reason, result.alternatives, st, lang)
+            match result.status:
+                case BookingStatus.RESCHEDULED:
+                    return {"reschedule_start": pick.start.isoformat(), "booking_request": None}
+                case BookingStatus.NOT_FOUND | BookingStatus.NOT_ACTIVE:  # cancelled or past in the meantime
+                    return {"reschedule_start": None, "booking_request": None,
+                            **_not_found(tracker, code, lang, {})}
+                case BookingStatus.BUSY:
+                    text = atext("busy", lang)
+                case _:
+                    reason = _unavailable(st, result.status, result.day, slot_label(pick.start, lang),
+                                          pick.start.date(), st.catalogue.window(current.window_id), lang)
+                    text = _with_options(reason, result.alternatives, st, lang)
             pick = Pick(None, text, result.alternatives)
         return {"reschedule_start": None, "booking_request": None,
                 **_prompt(tracker, "reschedule_start", pick.text, slot_buttons(pick.slots, lang))}

@@ -27,7 +27,8 @@ from appointments.contacts import (
 )
 from appointments.store import AppointmentStore, database_url, open_store
 from appointments.workdays import now_local, to_local
-from bot.nlu.extraction import extractor
+from extraction.entities import extractor
+from lexicon.normalize import fold as _fold
 
 #: How many slots to offer as buttons.
 N_OPTIONS = 4
@@ -122,10 +123,6 @@ _NAME_PREFIX = re.compile(
 def clean_name(text: str) -> str:
     """"我叫张伟。" -> "张伟"; "My name is Anna Schmidt" -> "Anna Schmidt"."""
     return _NAME_PREFIX.sub("", (text or "").strip()).strip().rstrip("。.!！")
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").casefold().strip()
 
 
 def resolve_service(value: Any, catalogue: Catalogue, window_id: str | None = None) -> str | None:

@@ -14,6 +14,7 @@ from actions.appointment_forms.formatting import date_label, hours_text, when_la
 from actions.appointment_texts import atext
 from appointments.catalogue import Window
 from appointments.dates import DateError, parse_when, slot_label
+from appointments.results import BookingStatus
 from appointments.store import AppointmentStore, FreeSlot
 from appointments.workdays import DayStatus
 
@@ -27,29 +28,31 @@ class Pick:
     slots: tuple[FreeSlot, ...] = ()
 
 
-def _unavailable(st: AppointmentStore, status: str, day: DayStatus | None, asked: str, date: dt.date,
+def _unavailable(st: AppointmentStore, status: BookingStatus, day: DayStatus | None, asked: str, date: dt.date,
                  window: Window, lang: str) -> str:
     rules = st.catalogue.rules
-    if status == "full":
-        return atext("reason_full", lang, when=asked)
-    if status == "past":
-        return atext("reason_past", lang, when=asked, minutes=rules.min_notice_minutes)
-    if status == "beyond_horizon":
-        return atext("reason_beyond_horizon", lang, days=rules.horizon_days)
-    if status == "closed":
-        label = date_label(date, lang)
-        if day is not None and day.kind == "holiday" and day.holiday(lang):
-            reason = atext("reason_holiday", lang, day=label, holiday=day.holiday(lang))
-        elif day is not None and day.kind == "weekend":
-            reason = atext("reason_weekend", lang, day=label)
-        else:
-            reason = atext("reason_closed", lang, day=label)
-        return reason + (atext("reason_closed_estimated", lang) if day is not None and day.estimated else "")
-    if status == "lunch_break":
-        return atext("reason_lunch_break", lang, when=asked)
-    if status == "outside_hours":
-        return atext("reason_outside_hours", lang, when=asked, hours=hours_text(window))
-    return atext("reason_not_slot_start", lang, minutes=window.slot_minutes)
+    match status:
+        case BookingStatus.FULL:
+            return atext("reason_full", lang, when=asked)
+        case BookingStatus.PAST:
+            return atext("reason_past", lang, when=asked, minutes=rules.min_notice_minutes)
+        case BookingStatus.BEYOND_HORIZON:
+            return atext("reason_beyond_horizon", lang, days=rules.horizon_days)
+        case BookingStatus.CLOSED:
+            label = date_label(date, lang)
+            if day is not None and day.kind == "holiday" and day.holiday(lang):
+                reason = atext("reason_holiday", lang, day=label, holiday=day.holiday(lang))
+            elif day is not None and day.kind == "weekend":
+                reason = atext("reason_weekend", lang, day=label)
+            else:
+                reason = atext("reason_closed", lang, day=label)
+            return reason + (atext("reason_closed_estimated", lang) if day is not None and day.estimated else "")
+        case BookingStatus.LUNCH_BREAK:
+            return atext("reason_lunch_break", lang, when=asked)
+        case BookingStatus.OUTSIDE_HOURS:
+            return atext("reason_outside_hours", lang, when=asked, hours=hours_text(window))
+        case _:
+            return atext("reason_not_slot_start", lang, minutes=window.slot_minutes)
 
 
 def _with_options(reason: str, slots: tuple[FreeSlot, ...], st: AppointmentStore, lang: str) -> str:

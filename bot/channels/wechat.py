@@ -18,7 +18,8 @@ for a passive reply, retrying up to three times in all. This channel:
    answer goes out afterwards through the customer-service API. Exactly one of the two happens: the
    deliverer claims the message with ``SET NX`` first;
 5. renders the assistant's messages as one text: the last message's buttons become numbered options
-   (a reply "1" sends the first button's payload), and text beyond 2048 bytes waits for "更多";
+   (a reply "1" sends the first button's payload), and text beyond 2048 bytes waits for "更多"; right
+   after a cited answer, "原文" and "没帮到" are answered here (:mod:`bot.channels.wechat_followups`);
 6. cleans and caps every text (``bot.user_text``) and limits each follower's pace
    (``bot.ratelimit``), answering politely instead of starting a turn.
 
@@ -33,10 +34,11 @@ a follower's pending numbered options and "更多" pages :data:`USER_TTL` (48 ho
 customer-service window), deleted at once on unfollow, when the follower's stored conversation is
 deleted too (``bot.privacy.delete_conversations``).
 
-Follows (subscribe) get a Chinese welcome built from the knowledge base, including the article 9
-support for 外籍晋商晋才 and an entry to their register (``/register_merchant``); unfollows are
-acknowledged quietly; voice without recognition, images,
-locations, links, videos and other types get a polite text answer.
+Follows (subscribe) get a Chinese welcome: the assistant's own help (``utter_help``, read from
+``domain/`` at start-up, with its buttons) and the article 9 support for 外籍晋商晋才 in the knowledge
+base's words, then an entry to their register (``/register_merchant``); unfollows are acknowledged
+quietly; voice without recognition, images, locations, links, videos and other types get a polite text
+answer. The channel's own words are in ``wechat_texts.yml``.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -60,10 +61,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import metrics
-from bot.channels.script import match_script
+from bot.channels.script import in_script
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
+from bot.channels.wechat_followups import Followups
 from bot.channels.wechat_format import (
-    Option,
     Rendered,
     UserState,
     is_more,
@@ -74,9 +75,13 @@ from bot.channels.wechat_format import (
 )
 from bot.channels.wechat_protocol import DEFAULT_MODE, FRESHNESS_S, SUCCESS, Forbidden, Incoming, Malformed, Protocol
 from bot.channels.wechat_store import Store, make_store
+from bot.channels.wechat_texts import texts
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
-from policy_kb.messages import BilingualTexts, message
+from i18n import LANGUAGES
+from i18n.responses import response as domain_response
+from policy_kb.messages import message
+from registry.fields import labels as register_label
 
 logger = logging.getLogger(__name__)
 
@@ -98,8 +103,8 @@ RATE_WINDOW_S = 60.0
 SENDER_PREFIX = "wx:"
 #: How often a delivery on another worker looks for the answer in the shared store.
 POLL = 0.1
-#: What the channel itself says (rate limit, oversize text), in both languages.
-texts = BilingualTexts(Path(__file__).with_name("wechat_texts.yml"))
+#: The assistant's help (``utter_help`` of ``domain/``) in each language, which the follow greeting repeats.
+HELP = {lang: domain_response("utter_help", lang) for lang in LANGUAGES}
 
 #: Settings: credentials.yml key -> environment variable used when the key is missing or empty.
 ENV = {
@@ -114,19 +119,6 @@ ENV = {
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-UNSUPPORTED = {
-    "voice": "抱歉，我暂时听不懂语音。",
-    "image": "抱歉，我暂时看不懂图片。",
-    "video": "抱歉，我暂时无法观看视频。",
-    "shortvideo": "抱歉，我暂时无法观看视频。",
-    "location": "收到您的位置，谢谢！不过我只能解答政策问题。",
-    "link": "收到您分享的链接，谢谢！不过我暂时无法阅读链接里的内容。",
-    "file": "抱歉，我暂时无法打开文件。",
-}
-UNSUPPORTED_DEFAULT = "抱歉，我暂时只能处理文字消息。"
-UNSUPPORTED_TAIL = "请直接用文字提问，例如“绿卡怎么申请？”“我符合条件吗？”；需要人工服务请发送“转人工”。"
-
-
 def _anon(openid: str) -> str:
     """A short stable tag for logs: no openid (personal data under PIPL) in the logs."""
     return hashlib.sha256(openid.encode()).hexdigest()[:10]
@@ -137,33 +129,33 @@ def sender_id(openid: str) -> str:
     return SENDER_PREFIX + openid
 
 
-def welcome() -> Rendered:
-    """The follow greeting: what the assistant does, and article 9 in the knowledge base's words."""
+def welcome(lang: str = "zh") -> Rendered:
+    """The follow greeting: the assistant's own help (``utter_help``, with its buttons) and article 9 in the
+    knowledge base's words, for the returning Shanxi merchants and talent the account serves."""
     from policy_kb.citation import article_name, cite
     from policy_kb.source import load_source
 
     kb = load_source()
     art9 = kb.article(9)
-    text = (
-        f"欢迎关注晋才助手！我可以解答山西引进外国人才政策（{kb.code}）的问题：\n"
-        "· 政策问答：例如“绿卡有什么用？”“博士来晋有哪些资助？”，每个回答都注明依据条款；\n"
-        "· 资格预检：发送“我符合条件吗？”，回答几个问题即可；\n"
-        "· 预约服务窗口：发送“我想预约”；\n"
-        "· 外籍晋商晋才登记：发送“我是外籍晋商，想登记”，之后可随时查看或删除；\n"
-        "· 转人工：发送“转人工”，获得外国人来晋工作服务窗口的联系方式。\n\n"
-        f"【{art9.title.zh}】{art9.summary.zh}{cite(9, 'zh')}\n\n"
-        "直接发文字提问即可。Send “English” to chat in English."
-    )
+    highlight = texts("welcome_highlight", lang, title=art9.title.get(lang), summary=art9.summary.get(lang),
+                      cite=cite(9, lang))
+    text = texts("welcome", lang, code=kb.code, help=HELP[lang]["text"].strip(), highlight=highlight)
+    buttons = [*(HELP[lang].get("buttons") or ()),
+               {"title": texts("welcome_article_option", lang, title=art9.title.get(lang), article=article_name(9, lang)),
+                "payload": '/ask_policy{"article": "9"}'},
+               {"title": register_label("menu_register", lang), "payload": "/register_merchant"}]
     # the payloads carry the language: a follower answering "2" has not written a word yet, and the
     # payload's own text would otherwise read as English to the language detection
-    options = [
-        Option("我符合条件吗？", '/check_eligibility{"language": "zh"}'),
-        Option(f"{art9.title.zh}（{article_name(9, 'zh')}）", '/ask_policy{"article": "9", "language": "zh"}'),
-        Option("外籍晋商晋才登记", '/register_merchant{"language": "zh"}'),
-        Option("转人工", '/handoff{"language": "zh"}'),
-    ]
-    lines = "\n".join(f"{i}. {o.title}" for i, o in enumerate(options, 1))
-    return Rendered(f"{text}\n\n回复数字选择：\n{lines}", options, "zh")
+    buttons = [{**b, "payload": _with_language(b["payload"], lang)} for b in buttons]
+    rendered = render([{"text": text}, {"buttons": buttons}])
+    return Rendered(rendered.text, rendered.options, lang)
+
+
+def _with_language(payload: str, lang: str) -> str:
+    """``/intent`` or ``/intent{...}`` with ``"language": lang`` among its entities."""
+    intent, brace, entities = payload.partition("{")
+    values = json.loads(brace + entities) if brace else {}
+    return intent + json.dumps({**values, "language": lang}, ensure_ascii=False)
 
 
 class WeChatCollector(CollectingOutputChannel):
@@ -239,6 +231,7 @@ class WeChatInput(InputChannel):
         self.store: Store = make_store(redis_url, prefix)
         self.limiter = RateLimiter(rate_limit, rate_window_s, redis_url, prefix=f"{prefix}ratelimit")
         self.api = CustomerServiceAPI(appid, appsecret, self.store, api_base, timeout=http_timeout)
+        self.followups = Followups(self.store)
         self.counters: Counter[str] = Counter()
         self._local: dict[str, _Local] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -370,7 +363,8 @@ class WeChatInput(InputChannel):
             if event.startswith("subscribe"):  # wechatpy renames QR-code follows subscribe_scan
                 return lambda: self._greet(msg.source)
             return None
-        text = UNSUPPORTED.get(kind, UNSUPPORTED_DEFAULT) + UNSUPPORTED_TAIL
+        what = f"unsupported_{kind}" if f"unsupported_{kind}" in texts else "unsupported_other"
+        text = texts("unsupported", "zh", what=texts(what, "zh"))  # no words to read a language from
 
         async def unsupported() -> str:
             return text
@@ -389,6 +383,7 @@ class WeChatInput(InputChannel):
         from bot.privacy import delete_conversations
 
         await self.store.delete(f"user:{openid}")
+        await self.followups.forget(openid)
         try:
             deleted = await asyncio.to_thread(delete_conversations, [sender_id(openid)])
         except Exception:  # noqa: BLE001 - logged; the follower has left either way, the purge catches up
@@ -412,9 +407,10 @@ class WeChatInput(InputChannel):
         # assistant: a polite answer costs no turn, and the pending choices stay as they were
         if not await self._within_rate(openid):
             self.counters["rate_limited"] += 1
-            return texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS]))
+            return in_script(texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS])), text[:MAX_MESSAGE_CHARS])
         if len(clean_user_text(text, MAX_MESSAGE_CHARS + 1)) > MAX_MESSAGE_CHARS:
-            return texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS)
+            return in_script(texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS),
+                             text[:MAX_MESSAGE_CHARS])
         text = clean_user_text(text)
         if not text:
             return message("no_content", "zh")
@@ -429,6 +425,11 @@ class WeChatInput(InputChannel):
             option = state.options[choice - 1]
             meta["wechat"]["option"] = {"number": choice, "title": option.title}
             text = option.payload
+        followup = await self.followups.reply(openid, sender_id(openid), text)
+        if followup is not None:
+            pages = paginate(followup.text, followup.lang)
+            await self._save_state(openid, UserState(state.options, pages[1:]))
+            return pages[0]
         collector = WeChatCollector()
         try:
             turn = meta.setdefault(metrics.TURN_KEY, metrics.turn_id())
@@ -436,11 +437,13 @@ class WeChatInput(InputChannel):
                 text, collector, sender_id=sender_id(openid), input_channel=self.name(), metadata=meta)))
         except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
             logger.exception("WeChat turn for %s failed", _anon(openid))
-        match_script(collector.messages, typed)
+        await self.followups.remember(openid, typed if choice is None else None, collector.messages)
         rendered = render(collector.messages)
         if not rendered.text:  # action server down, crashed action, locked tracker: never silence
             rendered = Rendered(message("service_unavailable", reply_language(text)), [], reply_language(text))
-        pages = paginate(rendered.text, rendered.lang)
+        # the whole reply in the follower's script, the channel's own words (options, "更多") included
+        pages = paginate(in_script(rendered.text, typed), rendered.lang,
+                         hint=in_script(texts("more_hint", rendered.lang), typed))
         await self._save_state(openid, UserState(rendered.options, pages[1:]))
         return pages[0]
 

@@ -13,7 +13,9 @@
   unless a staff token of at least 24 characters is configured (``STAFF_TOKEN``); the API then needs
   ``Authorization: Bearer <token>`` (401 otherwise). The page itself holds only a sign-in form: it keeps
   the token in ``sessionStorage`` and sends it with each API call. The search is ``python -m bot faq``'s:
-  ``default_searcher().search(q, lang, top)`` shaped by :func:`bot.cli.faq.response_json`;
+  ``default_searcher().search(q, lang, top)`` shaped by :func:`bot.cli.faq.response_json`, each result
+  with its article's ``name`` in both languages (:func:`policy_kb.citation.article_names`: the page
+  names no article itself);
 * ``GET /health``: 200 when the web process is up (it does not wait for Rasa).
 
 Every request is checked before its body is read: a ``Content-Encoding`` is refused (aiohttp 3.9 would
@@ -44,8 +46,11 @@ from bot import metrics
 from bot.cli.faq import response_json
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from bot.web import article, feedback, staff_questions
+from bot.web import registry as registry_pages
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
-from bot.web.texts import both
+from bot.web.texts import texts
+from i18n import LANGUAGES
 
 log = logging.getLogger("bot.web")
 
@@ -66,7 +71,7 @@ RATE_WINDOW_S = 60
 
 #: The files under ``/static/``; staff files only when the staff pages are on.
 CHAT_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
-STAFF_FILES = {"staff.js": "text/javascript"}
+STAFF_FILES = {"staff.js": "text/javascript", "staff_unanswered.js": "text/javascript"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -100,7 +105,7 @@ _dumps = functools.partial(json.dumps, ensure_ascii=False)
 def error(status: int, code: str, headers: dict[str, str] | None = None, **values: Any) -> web.Response:
     if code in _LIMITS:
         values.setdefault("max", _LIMITS[code])
-    return web.json_response({"error": code, "message": both(code, **values)}, status=status, dumps=_dumps,
+    return web.json_response({"error": code, "message": texts.both(code, **values)}, status=status, dumps=_dumps,
                              headers=headers)
 
 
@@ -131,6 +136,11 @@ async def health(request: web.Request) -> web.Response:
 
 def _rate_limited() -> web.Response:
     return error(429, "rate_limited", {"Retry-After": str(RATE_WINDOW_S)}, seconds=RATE_WINDOW_S)
+
+
+async def _over_limit(request: web.Request, conversation_id: str) -> web.Response | None:
+    """The refusal of one more request of this conversation past its rate limit, or None."""
+    return None if await _allow(request.app[CONFIG].messages, conversation_id) else _rate_limited()
 
 
 def _printable_ascii(value: str) -> bool:
@@ -211,6 +221,7 @@ async def _chat_turn(request: web.Request, config: Config, conversation_id: str)
         return error(502, "rasa_error")
     # the page needs no recipient id: the conversation's id stays in its cookie
     shown = [{k: v for k, v in m.items() if k != "recipient_id"} for m in replies if isinstance(m, dict)]
+    shown = feedback.with_feedback(shown, config.sessions, conversation_id, message)
     return web.json_response(shown, dumps=_dumps, headers={"Cache-Control": "no-store"})
 
 
@@ -298,7 +309,7 @@ async def staff_search(request: web.Request) -> web.Response:
     if not 1 <= top <= MAX_TOP:
         return error(400, "bad_top")
     try:
-        body = await request.app[KB].call(lambda s: response_json(s.search(query, lang, top)))
+        body = await request.app[KB].call(lambda s: search_json(s.search(query, lang, top)))
     except Exception:
         log.exception("staff search failed")
         return error(503, "kb_unavailable")
@@ -324,21 +335,31 @@ async def staff_article(request: web.Request) -> web.Response:
 
 def article_json(kb: Any, ref: int | None) -> dict[str, Any]:
     """One article in both languages: names, title, full text, summary and responsible units."""
-    from policy_kb.citation import article_name, cite
+    from policy_kb.citation import article_names, cite
 
     a = kb.article(ref)
-    both = ("zh", "en")
     return {
         "article": ref,
         "ref": "closing" if ref is None else str(ref),
-        "name": {lang: article_name(ref, lang) for lang in both},
-        "cite": {lang: cite(ref, lang) for lang in both},
-        "title": {lang: a.title.get(lang) for lang in both},
-        "text": {lang: a.text.get(lang) for lang in both},
-        "summary": {lang: a.summary.get(lang) for lang in both},
-        "units": [{lang: kb.units[u].get(lang) for lang in both} for u in a.units_zh],
+        "name": article_names(ref),
+        "cite": {lang: cite(ref, lang) for lang in LANGUAGES},
+        "title": {lang: a.title.get(lang) for lang in LANGUAGES},
+        "text": {lang: a.text.get(lang) for lang in LANGUAGES},
+        "summary": {lang: a.summary.get(lang) for lang in LANGUAGES},
+        "units": [{lang: kb.units[u].get(lang) for lang in LANGUAGES} for u in a.units_zh],
         "code": kb.code,
     }
+
+
+def search_json(response: Any) -> dict[str, Any]:
+    """The FAQ search's JSON, each result with its article's names: the page shows them as they are and
+    names no article itself."""
+    from policy_kb.citation import article_names
+
+    body = response_json(response)
+    for result in body["results"]:
+        result["name"] = article_names(result["article"])
+    return body
 
 
 # --- the application ---------------------------------------------------------------------------------
@@ -445,7 +466,10 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
     app.router.add_get("/api/staff/check", staff_check)
     app.router.add_get("/api/staff/search", staff_search)
     app.router.add_get("/api/staff/article/{ref}", staff_article)
-    from bot.web.registry import add_routes as add_registry_routes  # it imports this module: here, not at the top
-
-    add_registry_routes(app)
+    article.register(app)
+    feedback.register(app, sessions_of=lambda r: r.app[CONFIG].sessions,
+                      conversation=lambda r: r.app[CONFIG].sessions.verify(_session_cookie(r)),
+                      refusal=_over_limit, error=error)
+    staff_questions.register(app, staff_only, error)
+    registry_pages.register(app, staff_only, lambda r: bool(r.app[CONFIG].staff_token))
     return app

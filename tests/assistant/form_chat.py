@@ -30,7 +30,7 @@ from actions.appointment_forms import (
 )
 from actions.eligibility import ActionEligibilityResult, ValidateEligibilityForm
 from actions.form_base import AskSlot
-from bot.nlu.extraction import extractor
+from extraction.entities import extractor
 from policy_kb.lang import detect
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -41,7 +41,7 @@ from actions.appointment_forms.forms import _Ask
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, format_code
 from appointments.workdays import TZ
-from bot.nlu.extraction import extractor
+from extraction.entities import extractor
 from policy_kb.lang import detect
 from tests.assistant.conftest import make_tracker, run_action
 

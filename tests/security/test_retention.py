@@ -107,7 +107,7 @@ def test_purge_deletes_sessions_past_retention_and_keeps_the_current_one(tracker
     appointments.create_schema()
     counts = privacy.purge_expired(NOW, engine=engine, store=appointments)
     assert counts == {"retention_days": 30, "tracker_events": 10, "tracker_conversations": 1, "appointments": 0,
-                      "registrations": 0}
+                      "unanswered_questions": 0, "registrations": 0}
     assert rows_saying(engine, SECRET) == 0
     assert senders(engine) == {"wx:returning"} and rows_saying(engine, "绿卡怎么申请") == 1
     replayed = asyncio.run(store.retrieve_full_tracker("wx:returning"))
@@ -127,7 +127,7 @@ def test_forget_contact_deletes_the_linked_conversations(trackers, tmp_path, mon
     save(store, "web:typed-it", NOW.timestamp(), contact="+8613800138000")  # linked by the slot value
     save(store, "web:unrelated", NOW.timestamp(), said="你好")
     counts = privacy.forget_contact("138 0013 8000", engine=engine, store=appointments)
-    assert counts == {"appointments": 1, "conversations": 2, "tracker_events": 10}
+    assert counts == {"appointments": 1, "registrations": 0, "conversations": 2, "tracker_events": 10}
     assert senders(engine) == {"web:unrelated"} and rows_saying(engine, SECRET) == 0
     assert appointments.get(booked.appointment.code) is None
 
