@@ -35,10 +35,10 @@ customer-service window), deleted at once on unfollow, when the follower's store
 deleted too (``bot.privacy.delete_conversations``).
 
 Follows (subscribe) get a Chinese welcome: the assistant's own help (``utter_help``, read from
-``domain/`` at start-up, with its buttons), the article 9 support for 外籍晋商晋才 in the knowledge
-base's words and an entry to their register (``/register_merchant``); unfollows are acknowledged quietly;
-voice without recognition, images, locations, links, videos and other types get a polite text answer. The
-channel's own words are in ``wechat_texts.yml``.
+``domain/`` at start-up, with its buttons) and the article 9 support for 外籍晋商晋才 in the knowledge
+base's words, then an entry to their register (``/register_merchant``); unfollows are acknowledged
+quietly; voice without recognition, images, locations, links, videos and other types get a polite text
+answer. The channel's own words are in ``wechat_texts.yml``.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from i18n import LANGUAGES
 from i18n.responses import response as domain_response
 from policy_kb.messages import message
+from registry.fields import labels as register_label
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def welcome(lang: str = "zh") -> Rendered:
     buttons = [*(HELP[lang].get("buttons") or ()),
                {"title": texts("welcome_article_option", lang, title=art9.title.get(lang), article=article_name(9, lang)),
                 "payload": '/ask_policy{"article": "9"}'},
-               {"title": texts("welcome_register_option", lang), "payload": "/register_merchant"}]
+               {"title": register_label("menu_register", lang), "payload": "/register_merchant"}]
     # the payloads carry the language: a follower answering "2" has not written a word yet, and the
     # payload's own text would otherwise read as English to the language detection
     buttons = [{**b, "payload": _with_language(b["payload"], lang)} for b in buttons]
