@@ -1,8 +1,8 @@
 """Personal data: one retention rule across every store, and deletion on request (PIPL).
 
-Three stores hold what people tell the assistant: the questions kept for the staff
+Four stores hold what people tell the assistant: the questions kept for the staff
 (:mod:`policy_kb.unanswered`, masked, by keyed conversation hash), the appointments table (names, contacts, links to
-conversations) and Rasa's tracker store, whose ``SQLTrackerStore`` keeps every event of every
+conversations), the register of foreign-national Shanxi merchants (:mod:`registry`) and Rasa's tracker store, whose ``SQLTrackerStore`` keeps every event of every
 conversation (the user's own words, "我叫张伟，电话 13800138000", slot values) and only ever inserts:
 session expiry limits what Rasa *loads*, not what it *keeps*. So this module deletes from all three:
 
@@ -46,6 +46,9 @@ from appointments.keys import conversation_digest
 from appointments.settings import retention_days
 from appointments.store import AppointmentStore, contact_or_raise, open_store
 from policy_kb.unanswered import UnansweredStore, default_store
+from registry.store import DATABASE_ENV as REGISTRY_ENV
+from registry.store import RegistryStore
+from registry.store import open_store as open_registry
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Rasa's tracker file when ``TRACKER_SQLITE_PATH`` is unset (the runner starts Rasa with the same).
@@ -141,9 +144,10 @@ def delete_conversations(sender_ids: Iterable[str], engine: Engine | None = None
 def purge_expired(now: dt.datetime | None = None, days: int | None = None, engine: Engine | None = None,
                   store: AppointmentStore | None = None, kb_engine: Engine | None = None) -> dict[str, int]:
     """The retention purge: tracker sessions, appointments' personal data and the questions kept for the
-    staff older than ``days`` (default ``APPOINTMENTS_RETENTION_DAYS``). Returns counts: ``tracker_events``,
-    ``tracker_conversations`` (emptied entirely), ``appointments`` (records stripped),
-    ``unanswered_questions``, ``retention_days``."""
+    staff older than ``days`` (default ``APPOINTMENTS_RETENTION_DAYS``), and registrations not updated for
+    that long (:mod:`registry`). Returns counts: ``tracker_events``, ``tracker_conversations`` (emptied
+    entirely), ``appointments`` (records stripped), ``unanswered_questions``, ``registrations`` (deleted),
+    ``retention_days``."""
     days = retention_days() if days is None else days
     if days < 0:
         raise ValueError("days must be 0 or more")
@@ -154,37 +158,65 @@ def purge_expired(now: dt.datetime | None = None, days: int | None = None, engin
     store = store or open_store()
     try:
         stripped = store.purge_personal_data(days, now=now)
+        registrations = _registry(store).purge_expired(days, now=now)
     finally:
         if own_store:
             store.engine.dispose()
     questions = _unanswered(kb_engine).purge(days, now=now)
     return {"retention_days": days, "tracker_events": events, "tracker_conversations": conversations,
-            "appointments": stripped, "unanswered_questions": questions}
+            "appointments": stripped, "unanswered_questions": questions, "registrations": registrations}
 
 
 def forget_contact(contact: str, engine: Engine | None = None, store: AppointmentStore | None = None) -> dict[str, int]:
     """A deletion request: the person's appointments and the trackers of their conversations.
 
     Raises :class:`appointments.store.InvalidInput` for a malformed contact. Returns counts:
-    ``appointments``, ``conversations`` (trackers deleted), ``tracker_events``."""
+    ``appointments``, ``registrations``, ``conversations`` (trackers deleted), ``tracker_events``."""
     norm = contact_or_raise(contact)
     own_store = store is None
     store = store or open_store()
     own_engine = engine is None
     engine = engine or tracker_engine()
     try:
-        senders = _linked_conversations(engine, norm, store.conversation_hashes(norm.value)) if engine else set()
+        registry = _registry(store)
+        hashes = store.conversation_hashes(norm.value) | registry.conversation_hashes(norm.value)
+        senders = _linked_conversations(engine, norm, hashes) if engine else set()
         events = delete_conversations(senders, engine) if senders else 0
         records = store.forget_contact(norm.value)
+        registrations = registry.forget_contact(norm)
     finally:
         if own_store:
             store.engine.dispose()
         if own_engine and engine is not None:
             engine.dispose()
-    return {"appointments": records, "conversations": len(senders), "tracker_events": events}
+    return {"appointments": records, "registrations": registrations, "conversations": len(senders),
+            "tracker_events": events}
+
+
+def delete_conversations_by_digest(digests: set[str], engine: Engine | None = None) -> int:
+    """Delete the trackers of the conversations whose keyed hash is one of ``digests`` (the stores keep
+    only the hash: a deleted registration names its conversation this way); returns the events deleted."""
+    own = engine is None
+    engine = engine or tracker_engine()
+    if engine is None or not digests:
+        return 0
+    try:
+        if not _has_events(engine):
+            return 0
+        with engine.connect() as conn:
+            senders = {s for s in conn.scalars(select(EVENTS.c.sender_id).distinct()) if conversation_digest(s) in digests}
+        return delete_conversations(senders, engine)
+    finally:
+        if own:
+            engine.dispose()
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _registry(store: AppointmentStore) -> RegistryStore:
+    """The register: in its own database when ``REGISTRY_DATABASE_URL`` says so, else beside the appointments."""
+    return open_registry() if os.environ.get(REGISTRY_ENV) else RegistryStore(store.engine)
 
 
 def _purge_trackers(cutoff: float, engine: Engine | None) -> tuple[int, int]:

@@ -16,7 +16,7 @@ import importlib
 import sys
 
 #: Subcommand modules under ``bot.cli``, in the order ``--help`` lists them.
-SUBCOMMANDS = ("faq", "kb", "unanswered", "eligibility", "appointments", "privacy", "serve")
+SUBCOMMANDS = ("faq", "kb", "unanswered", "eligibility", "appointments", "privacy", "registry", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -54,7 +54,7 @@ def purge(days: int | None = None) -> int:
     print(f"Retention {counts['retention_days']} day(s): deleted {counts['tracker_events']} tracker event(s) "
           f"({counts['tracker_conversations']} conversation(s) emptied); removed personal data from "
           f"{counts['appointments']} appointment record(s); deleted {counts['unanswered_questions']} question(s) "
-          f"kept for the staff.")
+          f"kept for the staff and {counts['registrations']} expired registration(s).")
     return 0
 
 
@@ -68,4 +68,6 @@ def forget(contact: str | None) -> int:
                          "(e.g. 13800138000 or +44 20 7946 0000)") from None
     print(f"Deleted {counts['appointments']} appointment record(s) and {counts['tracker_events']} tracker "
           f"event(s) of {counts['conversations']} conversation(s) linked to that contact.")
+    if counts["registrations"]:
+        print(f"Deleted {counts['registrations']} registration(s) of the register with that contact.")
     return 0

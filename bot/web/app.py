@@ -16,6 +16,9 @@
   ``default_searcher().search(q, lang, top)`` shaped by :func:`policy_kb.search_json.response_json`, each result
   with its article's ``name`` in both languages (:func:`policy_kb.citation.article_names`: the page
   names no article itself);
+* ``GET /article/<ref>`` (:mod:`bot.web.article`), ``POST /api/feedback`` (:mod:`bot.web.feedback`: the
+  proxy adds a signed ``feedback`` token to each policy answer) and the staff loop's
+  ``/api/staff/unanswered`` (:mod:`bot.web.staff_questions`);
 * ``GET /health``: 200 when the web process is up (it does not wait for Rasa).
 
 Every request is checked before its body is read: a ``Content-Encoding`` is refused (aiohttp 3.9 would
@@ -470,4 +473,7 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
                       conversation=lambda r: r.app[CONFIG].sessions.verify(_session_cookie(r)),
                       refusal=_over_limit, error=error)
     staff_questions.register(app, staff_only, error)
+    from bot.web.registry import add_routes as add_registry_routes  # it imports this module: here, not at the top
+
+    add_registry_routes(app)
     return app
