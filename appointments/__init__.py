@@ -17,6 +17,9 @@ actions and the tests use the same code without a Rasa server:
 - :mod:`appointments.keys` - keyed hashes of conversation ids.
 
 Deleting personal data across every store (Rasa's trackers too) is :mod:`bot.privacy`.
+
+May import: ``lexicon``, ``i18n`` and ``datafile``; never ``policy_kb``, ``rasa``, ``rasa_sdk``, ``sanic``,
+``aiohttp``, ``bot`` or ``actions``.
 """
 
 from appointments.catalogue import Catalogue, CatalogueError, contact_text, find_window, find_windows, get_catalogue

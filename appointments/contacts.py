@@ -22,7 +22,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from bot.user_text import clean_user_text
+from lexicon.user_text import clean_user_text
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0, O, 1, I
 CODE_LENGTH = 8

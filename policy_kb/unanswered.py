@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
 
 from appointments.contacts import mask_personal_text
-from bot.user_text import clean_user_text
+from lexicon.user_text import clean_user_text
 from policy_kb.citation import CLOSING, ArticleRef, parse_ref
 from policy_kb.db import make_engine
 from policy_kb.lang import detect

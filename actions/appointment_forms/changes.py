@@ -55,7 +55,7 @@ from appointments.keys import conversation_digest
 from appointments.results import AccessStatus, BookingStatus
 from appointments.settings import proof_attempts, proof_window_s
 from appointments.store import Appointment
-from bot.ratelimit import RateLimiter
+from ratelimit.limiter import RateLimiter
 
 _limiters: dict[tuple[int, int, str | None], RateLimiter] = {}
 

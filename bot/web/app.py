@@ -46,14 +46,14 @@ import redis
 from aiohttp import hdrs, web
 
 from bot import metrics
-from bot.ratelimit import RateLimiter
-from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web import article, feedback, staff_questions
 from bot.web import registry as registry_pages
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
 from bot.web.texts import texts
 from i18n import LANGUAGES
+from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from policy_kb.search_json import response_json
+from ratelimit.limiter import RateLimiter
 
 log = logging.getLogger("bot.web")
 
