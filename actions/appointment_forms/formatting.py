@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from actions.appointment_forms.common import _services
+from actions.appointment_forms.common import offered_services
 from actions.appointment_texts import atext
 from appointments.catalogue import Catalogue, Window, get_catalogue
 from appointments.contacts import mask_contact
@@ -59,7 +59,7 @@ def window_buttons(catalogue: Catalogue, lang: str, service_id: str | None = Non
 
 def service_buttons(catalogue: Catalogue, lang: str, window_id: str | None = None) -> list[dict]:
     return [{"title": s.name(lang), "payload": "/inform" + json.dumps({"service": s.id})}
-            for s in _services(catalogue, window_id)]
+            for s in offered_services(catalogue, window_id)]
 
 
 def code_buttons(appointments: list[Appointment], lang: str) -> list[dict]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from actions.appointment_forms import common
-from actions.appointment_forms.common import _CODE_IN_TEXT, N_OPTIONS, _iso, find_code, store
+from actions.appointment_forms.common import CODE_IN_TEXT, N_OPTIONS, find_code, iso_start, store
 from actions.appointment_forms.formatting import date_label, hours_text, when_label
 from actions.appointment_texts import atext
 from appointments.catalogue import Window
@@ -27,8 +27,9 @@ class Pick:
     slots: tuple[FreeSlot, ...] = ()
 
 
-def _unavailable(st: AppointmentStore, status: str, day: DayStatus | None, asked: str, date: dt.date,
+def unavailable_reason(st: AppointmentStore, status: str, day: DayStatus | None, asked: str, date: dt.date,
                  window: Window, lang: str) -> str:
+    """Why ``asked`` cannot be booked, from the store's ``status`` (and the day's, for a closed day)."""
     rules = st.catalogue.rules
     if status == "full":
         return atext("reason_full", lang, when=asked)
@@ -52,7 +53,8 @@ def _unavailable(st: AppointmentStore, status: str, day: DayStatus | None, asked
     return atext("reason_not_slot_start", lang, minutes=window.slot_minutes)
 
 
-def _with_options(reason: str, slots: tuple[FreeSlot, ...], st: AppointmentStore, lang: str) -> str:
+def with_options(reason: str, slots: tuple[FreeSlot, ...], st: AppointmentStore, lang: str) -> str:
+    """``reason``, then the free slots offered instead (or that there are none in the horizon)."""
     tail = atext("nearest_slots", lang) if slots else atext("no_free_slots", lang, days=st.catalogue.rules.horizon_days)
     return f"{reason}\n{tail}"
 
@@ -60,29 +62,30 @@ def _with_options(reason: str, slots: tuple[FreeSlot, ...], st: AppointmentStore
 def pick_start(st: AppointmentStore, window_id: str, service_id: str, value: Any, lang: str) -> Pick:
     """Turn a button's ISO start or typed text ("下周二上午", "next Tuesday at 10") into a free slot."""
     window = st.catalogue.window(window_id)
-    start = _iso(value)
+    start = iso_start(value)
     if start is not None:
         a = st.check_slot(window_id, service_id, start, N_OPTIONS)
         if a.ok:
             return Pick(start)
-        reason = _unavailable(st, a.status, a.day, slot_label(start, lang), start.date(), window, lang)
-        return Pick(None, _with_options(reason, a.alternatives, st, lang), a.alternatives)
+        reason = unavailable_reason(st, a.status, a.day, slot_label(start, lang), start.date(), window, lang)
+        return Pick(None, with_options(reason, a.alternatives, st, lang), a.alternatives)
     text = str(value or "")
     code = find_code(text)
     if code:  # "把 ABCD-2345 改到下周三" : the code is not a date
-        text = _CODE_IN_TEXT.sub(" ", unicodedata.normalize("NFKC", text))
+        text = CODE_IN_TEXT.sub(" ", unicodedata.normalize("NFKC", text))
     when = parse_when(text, common.now())
     if isinstance(when, DateError):
         slots = tuple(st.nearest_free_slots(window_id, service_id, common.now(), N_OPTIONS))
-        return Pick(None, _with_options(when.message(lang), slots, st, lang), slots)
+        return Pick(None, with_options(when.message(lang), slots, st, lang), slots)
     offer = st.offer(window_id, service_id, when, N_OPTIONS)
     if offer.ok:
         if when.time is not None:
             return Pick(offer.slots[0].start)
         return Pick(None, atext("offer_day", lang, day=when_label(when, lang)), offer.slots)
-    reason = _unavailable(st, offer.status, offer.day, when_label(when, lang), when.date, window, lang)
-    return Pick(None, _with_options(reason, offer.slots, st, lang), offer.slots)
+    reason = unavailable_reason(st, offer.status, offer.day, when_label(when, lang), when.date, window, lang)
+    return Pick(None, with_options(reason, offer.slots, st, lang), offer.slots)
 
 
-def _nearest(window_id: str, service_id: str) -> list[FreeSlot]:
+def nearest_slots(window_id: str, service_id: str) -> list[FreeSlot]:
+    """The free slots to offer first: the nearest ones from now."""
     return store().nearest_free_slots(window_id, service_id, common.now(), N_OPTIONS)
