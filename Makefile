@@ -27,12 +27,20 @@ AUDIT_STAMP := $(AUDIT_VENV)/.installed-pip-audit-$(PIP_AUDIT_VERSION)
 AUDIT_SERVICE ?= pypi
 AUDIT_REPORT := var/audit.json
 
-.PHONY: help venv kb model validate chromium nginx scale-stores run test lint bench lock clean audit
+# mypy lives in its own venv too (never .venv). It runs on Python 3.10 like the project, and a .pth file
+# puts .venv's site-packages on its path, so it sees the project's packages and its own stubs alike
+# (with --python-executable it would not find the stubs installed beside it). Settings: pyproject.toml.
+MYPY_VENV := .mypyvenv
+MYPY_PINS := mypy==2.4.1 types-PyYAML==6.0.12.20261113
+MYPY_STAMP := $(MYPY_VENV)/.installed-$(shell echo "$(MYPY_PINS) $(LOCK_HASH)" | sha1sum | cut -c1-12)
+
+.PHONY: help venv kb model validate chromium nginx scale-stores run test lint typecheck bench lock clean audit
 
 help:
 	@echo "make run    - set up, build the knowledge base and start the assistant"
 	@echo "make run PROFILE=scale - several Rasa replicas and action servers behind nginx, PostgreSQL, Redis"
 	@echo "make test   - set up and run every test (lint, unit, integration)"
+	@echo "make typecheck - mypy on the libraries (pyproject.toml [tool.mypy]); part of make lint and make test"
 	@echo "make bench  - accuracy, latency and Locust load against a vanilla rasa init bot (bench/results/)"
 	@echo "make lock   - re-resolve requirements.in into requirements.lock (one pip run)"
 	@echo "make audit  - check requirements.lock against a vulnerability database (deploy/audit-exceptions.yml)"
@@ -64,8 +72,19 @@ $(BENCH_STAMP): bench/requirements.lock
 kb: venv
 	$(PY) -m bot kb build
 
-lint: venv
+lint: venv typecheck
 	$(VENV)/bin/ruff check .
+
+$(MYPY_STAMP): | $(STAMP)
+	@PY310=$$(tools/find_python310.sh) || exit 1; rm -rf $(MYPY_VENV) && "$$PY310" -m venv $(MYPY_VENV)
+	$(MYPY_VENV)/bin/python -m pip install --quiet "pip==24.2" $(PIP_QUIET)
+	$(MYPY_VENV)/bin/python -m pip install --quiet $(MYPY_PINS) $(PIP_QUIET)
+	$(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' > $(MYPY_VENV)/lib/python3.10/site-packages/project-venv.pth
+	touch $@
+
+# The packages it checks are pyproject.toml's [tool.mypy] files; libraries without type information are listed there.
+typecheck: venv $(MYPY_STAMP)
+	$(MYPY_VENV)/bin/mypy
 
 model: venv
 	$(PY) -m bot train
@@ -109,7 +128,7 @@ audit: venv $(AUDIT_STAMP)
 	$(PY) tools/audit.py $(AUDIT_REPORT) deploy/audit-exceptions.yml $(AUDIT_FLAGS)
 
 test: AUDIT_FLAGS := --allow-unreachable
-test: venv lint chromium nginx validate audit
+test: venv lint typecheck chromium nginx validate audit
 	$(PY) -m pytest
 
 bench: venv nginx $(BENCH_STAMP)
@@ -129,4 +148,4 @@ lock:
 	rm -rf .lockvenv
 
 clean:
-	rm -rf $(VENV) $(AUDIT_VENV) $(BENCH_VENV) var .pytest_cache
+	rm -rf $(VENV) $(AUDIT_VENV) $(MYPY_VENV) $(BENCH_VENV) var .pytest_cache

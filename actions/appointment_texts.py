@@ -2,6 +2,6 @@
 
 from pathlib import Path
 
-from policy_kb.messages import BilingualTexts
+from i18n import Catalogue
 
-atext = BilingualTexts(Path(__file__).resolve().parent / "texts_appointments.yml")
+atext = Catalogue(Path(__file__).resolve().parent / "texts_appointments.yml")

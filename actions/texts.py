@@ -2,6 +2,6 @@
 
 from pathlib import Path
 
-from policy_kb.messages import BilingualTexts
+from i18n import Catalogue
 
-text = BilingualTexts(Path(__file__).resolve().parent / "texts.yml")
+text = Catalogue(Path(__file__).resolve().parent / "texts.yml")

@@ -7,8 +7,12 @@ actions and the tests use the same code without a Rasa server:
 - :mod:`appointments.workdays` - China's working days, opening hours, booking range (Asia/Shanghai);
 - :mod:`appointments.dates` - "下周二上午10点" / "next Tuesday at 10" into a date and time;
 - :mod:`appointments.contacts` - contact, name and reference-code validation, contacts in sentences, masking;
-- :mod:`appointments.models`, :mod:`appointments.store` - the database and every booking operation,
-  including who may open a booking (the conversation that made it, or one that proves the contact);
+- :mod:`appointments.database` - where the appointments live (``APPOINTMENTS_DATABASE_URL``), the engine;
+- :mod:`appointments.models` - the table, whose constraints keep a slot from being overbooked;
+- :mod:`appointments.availability` - free slots and alternatives (read-only);
+- :mod:`appointments.store` - every booking operation, including who may open a booking (the
+  conversation that made it, or one that proves the contact);
+- :mod:`appointments.results` - the values and status enums the store answers with;
 - :mod:`appointments.settings` - the operator's caps, proof limits and the one retention period;
 - :mod:`appointments.keys` - keyed hashes of conversation ids.
 
@@ -26,23 +30,25 @@ from appointments.contacts import (
     normalise_name,
 )
 from appointments.dates import DateError, When, parse_time_of_day, parse_when, slot_label
-from appointments.store import (
+from appointments.results import (
     Access,
+    AccessStatus,
     Appointment,
-    AppointmentStore,
     Availability,
     BookingResult,
+    BookingStatus,
     CancelResult,
+    CancelStatus,
     FreeSlot,
-    InvalidInput,
     Offer,
-    open_store,
 )
+from appointments.store import AppointmentStore, InvalidInput, open_store
 from appointments.workdays import TZ, DayStatus, now_local
 
 __all__ = [
-    "TZ", "Access", "Appointment", "AppointmentStore", "Availability", "BookingResult", "CancelResult", "Catalogue",
-    "CatalogueError", "DateError", "DayStatus", "FreeSlot", "Invalid", "InvalidInput", "Offer", "When", "contact_text",
-    "find_contact", "find_window", "find_windows", "format_code", "mask_contact", "get_catalogue", "normalise_code", "normalise_contact",
-    "normalise_name", "now_local", "open_store", "parse_time_of_day", "parse_when", "slot_label",
+    "TZ", "Access", "AccessStatus", "Appointment", "AppointmentStore", "Availability", "BookingResult", "BookingStatus",
+    "CancelResult", "CancelStatus", "Catalogue", "CatalogueError", "DateError", "DayStatus", "FreeSlot", "Invalid",
+    "InvalidInput", "Offer", "When", "contact_text", "find_contact", "find_window", "find_windows", "format_code",
+    "mask_contact", "get_catalogue", "normalise_code", "normalise_contact", "normalise_name", "now_local", "open_store",
+    "parse_time_of_day", "parse_when", "slot_label",
 ]

@@ -19,10 +19,12 @@ has no daylight saving time, so they are unambiguous and compare correctly on ev
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Boolean, CheckConstraint, Column, DateTime, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 has no type information: its models are Any
 
 BOOKED = "booked"
 CANCELLED = "cancelled"

@@ -8,7 +8,7 @@ inserts the lowest free one and commits. Two writers that pick the same seat can
 - PostgreSQL (READ COMMITTED): the second INSERT waits on the unique index until the first commits,
   then fails with a unique violation; we roll back and retry, and the retry sees the seat as taken;
 - SQLite: write transactions start with ``BEGIN IMMEDIATE`` (installed on the engine by
-  :func:`prepare_engine`), so writers queue on the database lock (busy timeout 30 s) and the read
+  :func:`appointments.database.prepare_engine`), so writers queue on the database lock (busy timeout 30 s) and the read
   of free seats is always current; the unique constraint stays as the backstop.
 
 Why seats rather than ``SELECT … FOR UPDATE`` on a slot row: it needs no slot rows to exist
@@ -36,205 +36,50 @@ period (:meth:`AppointmentStore.purge_personal_data`); :mod:`bot.privacy` applie
 Rasa's trackers.
 """
 
+
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import hmac
-import os
 import random
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from sqlalchemy import create_engine, delete, event, func, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from appointments.catalogue import Catalogue, UnknownId, get_catalogue
+from appointments.availability import SlotSearch, naive_local
 from appointments.contacts import (
     Contact,
     Invalid,
-    format_code,
     new_code,
     normalise_code,
     normalise_contact,
     normalise_name,
 )
-from appointments.dates import PART_BOUNDS, When
+from appointments.database import database_url, make_engine
 from appointments.keys import conversation_digest, keyed_digest
 from appointments.models import BOOKED, CANCELLED, AppointmentRow, Base
+from appointments.results import (
+    Access,
+    AccessStatus,
+    Appointment,
+    BookingResult,
+    BookingStatus,
+    CancelResult,
+    CancelStatus,
+    FreeSlot,
+)
 from appointments.settings import max_per_contact, max_per_conversation, retention_days
-from appointments.workdays import TZ, Clock, DayStatus, HolidayCalendar, Schedule, Slot, slot_times, to_local
+from appointments.workdays import TZ, Clock, to_local
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATABASE_ENV = "APPOINTMENTS_DATABASE_URL"
-DEFAULT_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'appointments.sqlite3'}"
+#: Also imported from here by other packages (their homes are the modules above).
+__all__ = ["Appointment", "AppointmentStore", "FreeSlot", "InvalidInput", "contact_or_raise", "database_url",
+           "open_store", "retention_days"]
+
 MAX_ATTEMPTS = 25  # each conflict means another booking took a seat; capacity is at most 100
-
-
-def database_url() -> str:
-    return os.environ.get(DATABASE_ENV) or DEFAULT_URL
-
-
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` (default :func:`database_url`), prepared by :func:`prepare_engine`."""
-    url = url or database_url()
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return prepare_engine(create_engine(url, future=True, connect_args={"timeout": 30}))
-    return prepare_engine(create_engine(url, future=True, pool_pre_ping=True))
-
-
-def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
-    dbapi_conn.execute("PRAGMA busy_timeout = 30000")
-
-
-def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def prepare_engine(engine: Engine) -> Engine:
-    """On SQLite, make every transaction ``BEGIN IMMEDIATE`` (writers queue instead of failing).
-
-    Idempotent; a no-op on other backends. Connections opened before this keep the default busy
-    timeout of pysqlite (5 s) but still begin IMMEDIATE transactions.
-    """
-    if engine.dialect.name == "sqlite" and not event.contains(engine, "begin", _sqlite_begin):
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
-    return engine
-
-
-# --------------------------------------------------------------------------- values handed out
-
-
-@dataclass(frozen=True)
-class Appointment:
-    """A booking as the conversation and staff see it (a plain value, safe outside a session)."""
-
-    code: str  # ABCD2345; show ``display_code``
-    window_id: str
-    service_id: str
-    start: dt.datetime  # aware, Asia/Shanghai
-    end: dt.datetime
-    status: str  # booked | cancelled
-    lang: str
-    estimated: bool  # the day's opening is estimated: staff confirm
-    consent: bool
-    name: str | None
-    contact: str | None
-    contact_kind: str | None
-    created_at: dt.datetime
-
-    @property
-    def display_code(self) -> str:
-        return format_code(self.code)
-
-
-@dataclass(frozen=True)
-class FreeSlot:
-    window_id: str
-    start: dt.datetime  # aware, Asia/Shanghai
-    end: dt.datetime
-    free_seats: int
-    capacity: int
-    estimated: bool  # the day's opening is estimated: say "to be confirmed by staff"
-
-
-#: Why a slot cannot be had; the conversation maps each to a sentence and offers ``alternatives``.
-UNAVAILABLE = ("full", "past", "beyond_horizon", "closed", "lunch_break", "outside_hours", "not_slot_start")
-
-
-@dataclass(frozen=True)
-class Availability:
-    """Can ``start`` be booked? ``status``: available, or one of :data:`UNAVAILABLE`, or invalid."""
-
-    status: str
-    slot: FreeSlot | None = None
-    day: DayStatus | None = None
-    alternatives: tuple[FreeSlot, ...] = ()
-    invalid: Invalid | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "available"
-
-
-@dataclass(frozen=True)
-class Offer:
-    """What to put on the buttons for what the user asked (:meth:`AppointmentStore.offer`).
-
-    ``status`` available: ``slots`` match the request (the exact slot if a time was given, else the
-    free slots of that day and part of day). Otherwise ``status`` is one of :data:`UNAVAILABLE`
-    (or invalid) and ``slots`` are the nearest free alternatives. ``day`` says whether the day is a
-    holiday (``day.holiday(lang)``) and whether its opening is only estimated.
-    """
-
-    status: str
-    slots: tuple[FreeSlot, ...] = ()
-    day: DayStatus | None = None
-    invalid: Invalid | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "available"
-
-
-@dataclass(frozen=True)
-class BookingResult:
-    """The outcome of :meth:`AppointmentStore.book` or :meth:`AppointmentStore.reschedule`.
-
-    ``status``: booked | rescheduled | one of :data:`UNAVAILABLE` (with ``alternatives``) |
-    invalid (``invalid`` says which field) | not_found | not_active (cancelled or past) | busy
-    (the database stayed contended after many retries: ask the user to try again) | limit (this
-    conversation or contact already holds the most active bookings allowed; ``limit`` says which:
-    "conversation" or "contact").
-    ``repeated`` is True when an idempotent repeat returned the earlier booking.
-    """
-
-    status: str
-    appointment: Appointment | None = None
-    alternatives: tuple[FreeSlot, ...] = ()
-    day: DayStatus | None = None
-    invalid: Invalid | None = None
-    repeated: bool = False
-    limit: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("booked", "rescheduled")
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    """``status``: cancelled | not_found | already_cancelled | past (cannot cancel what is over)."""
-
-    status: str
-    appointment: Appointment | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "cancelled"
-
-
-@dataclass(frozen=True)
-class Access:
-    """What a conversation may do with a reference code (:meth:`AppointmentStore.access`).
-
-    ``status``: ``open`` (active, and this conversation booked it or holds a grant: ``appointment``
-    is set) | ``proof`` (ask for the contact given at booking: said for *every* well-formed code this
-    conversation did not book, whether it exists or not, so asking reveals nothing) | ``not_found``
-    (malformed, or this conversation's own booking that is cancelled or past).
-    """
-
-    status: str
-    appointment: Appointment | None = None
 
 
 class InvalidInput(ValueError):
@@ -245,116 +90,17 @@ class InvalidInput(ValueError):
         self.invalid = invalid
 
 
+
 # --------------------------------------------------------------------------- the store
 
 
-class AppointmentStore:
-    """All reads and writes of appointments. Thread-safe: every call uses its own session."""
+class AppointmentStore(SlotSearch):
+    """All reads and writes of appointments; the availability search is :class:`SlotSearch`'s.
 
-    def __init__(
-        self,
-        engine: Engine,
-        catalogue: Catalogue | None = None,
-        calendar: HolidayCalendar | None = None,
-        clock: Clock | None = None,
-    ) -> None:
-        self.engine = prepare_engine(engine)
-        self.catalogue = catalogue or get_catalogue()
-        self.schedule = Schedule(self.catalogue, calendar, clock)
+    Thread-safe: every call uses its own session."""
 
     def create_schema(self) -> None:
         Base.metadata.create_all(self.engine)
-
-    # ----------------------------------------------------------------- availability
-
-    def free_slots(self, window_id: str, date: dt.date, service_id: str | None = None) -> list[FreeSlot]:
-        """The slots of ``date`` that can still be booked: open, in range, not full."""
-        if service_id is not None and not self.catalogue.window(window_id).offers(service_id):
-            return []
-        slots = self.schedule.slots(window_id, date)
-        if not slots:
-            return []
-        taken = self._occupancy(window_id, slots[0].start, slots[-1].start)
-        return self._free(window_id, slots, taken)
-
-    def nearest_free_slots(
-        self, window_id: str, service_id: str | None, after: dt.datetime, n: int = 3
-    ) -> list[FreeSlot]:
-        """The first ``n`` free slots starting at or after ``after``, skipping full, closed, holiday
-        and past slots, up to the booking horizon (fewer, or none, if the horizon is reached)."""
-        after = to_local(after)
-        if service_id is not None and not self.catalogue.window(window_id).offers(service_id):
-            return []
-        found: list[FreeSlot] = []
-        for day_slots in self._slots_by_day(window_id, after.date()):
-            candidates = [s for s in day_slots if s.start >= after]
-            if not candidates:
-                continue
-            taken = self._occupancy(window_id, candidates[0].start, candidates[-1].start)
-            found += self._free(window_id, candidates, taken)[: n - len(found)]
-            if len(found) >= n:
-                break
-        return found
-
-    def alternatives(self, window_id: str, service_id: str | None, target: dt.datetime, n: int = 3) -> list[FreeSlot]:
-        """Up to ``n`` free slots around ``target``, in time order: the closest ones after it (about
-        half, rounded up) and the closest ones before it, one side filling in when the other runs out.
-
-        What to offer as buttons when the requested slot is full or closed: for a closed Saturday
-        that is Friday afternoon *and* Monday morning, for a full 10:00 it is 9:30, 10:30 and 11:00.
-        """
-        target = to_local(target)
-        if service_id is not None and not self.catalogue.window(window_id).offers(service_id):
-            return []
-        slots = [s for day in self._slots_by_day(window_id, self.schedule.now().date()) for s in day]
-        if not slots:
-            return []
-        free = self._free(window_id, slots, self._occupancy(window_id, slots[0].start, slots[-1].start))
-        before = [s for s in reversed(free) if s.start < target]
-        after = [s for s in free if s.start >= target]
-        k_after = min(len(after), n - min(len(before), n // 2))
-        k_before = min(len(before), n - k_after)
-        return sorted(before[:k_before] + after[:k_after], key=lambda s: s.start)
-
-    def check_slot(self, window_id: str, service_id: str, start: dt.datetime, n_alternatives: int = 3) -> Availability:
-        """Whether ``start`` can be booked now, and what to offer instead if not."""
-        invalid = self._check_ids(window_id, service_id)
-        if invalid:
-            return Availability("invalid", invalid=invalid)
-        check = self.schedule.check(window_id, start)
-        if not check.ok:
-            return Availability(check.reason, day=check.day, alternatives=self._alts(window_id, service_id, start, n_alternatives))
-        assert check.slot is not None
-        free = self._free(window_id, [check.slot], self._occupancy(window_id, check.slot.start, check.slot.start))
-        if not free:
-            return Availability("full", day=check.day, alternatives=self._alts(window_id, service_id, start, n_alternatives))
-        return Availability("available", slot=free[0], day=check.day)
-
-    def offer(self, window_id: str, service_id: str, when: When, n: int = 4) -> Offer:
-        """The slots to offer for a parsed request ("下周二上午", "Dec 3 at 2pm"): see :class:`Offer`."""
-        invalid = self._check_ids(window_id, service_id)
-        if invalid:
-            return Offer("invalid", invalid=invalid)
-        if when.time is not None:
-            a = self.check_slot(window_id, service_id, when.start(), n)
-            return Offer(a.status, (a.slot,) if a.slot else a.alternatives, a.day)
-        window = self.catalogue.window(window_id)
-        day = self.schedule.day(window_id, when.date)
-        asked = [s for s, _ in slot_times(window, when.date) if when.covers(s)]
-        anchor = asked[0] if asked else dt.datetime.combine(when.date, PART_BOUNDS[when.part or "morning"][0], TZ)
-        if when.date > self.schedule.last_day():
-            status = "beyond_horizon"
-        elif not day.is_open:
-            status = "closed"
-        elif not asked:
-            status = "outside_hours"
-        else:
-            free = [s for s in self.free_slots(window_id, when.date, service_id) if when.covers(s.start)]
-            if free:
-                return Offer("available", tuple(free[:n]), day)
-            bookable = [s for s in self.schedule.slots(window_id, when.date) if when.covers(s.start)]
-            status = "full" if bookable else "past"
-        return Offer(status, self._alts(window_id, service_id, anchor, n), day)
 
     # ----------------------------------------------------------------- booking
 
@@ -384,10 +130,10 @@ class AppointmentStore:
         start = to_local(start)
         invalid = self._check_ids(window_id, service_id)
         if invalid:
-            return BookingResult("invalid", invalid=invalid)
+            return BookingResult(BookingStatus.INVALID, invalid=invalid)
         person = _personal_data(consent, name, contact)
         if isinstance(person, Invalid):
-            return BookingResult("invalid", invalid=person)
+            return BookingResult(BookingStatus.INVALID, invalid=person)
         key = idempotency_key or (
             f"{conversation_id}|{window_id}|{service_id}|{start.isoformat()}" if conversation_id else None
         )
@@ -397,10 +143,10 @@ class AppointmentStore:
         if idem:
             earlier = self._by_idempotency(idem)
             if earlier is not None:
-                return BookingResult("booked", earlier, repeated=True)
+                return BookingResult(BookingStatus.BOOKED, earlier, repeated=True)
         check = self.schedule.check(window_id, start)
         if not check.ok:
-            return BookingResult(check.reason, day=check.day, alternatives=self._alts(window_id, service_id, start))
+            return BookingResult(BookingStatus(check.reason), day=check.day, alternatives=self._alts(window_id, service_id, start))
         assert check.slot is not None
         window = self.catalogue.window(window_id)
         for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -409,16 +155,16 @@ class AppointmentStore:
                     if idem:
                         row = s.scalars(select(AppointmentRow).where(AppointmentRow.idempotency_hash == idem)).first()
                         if row is not None:
-                            return BookingResult("booked", _to_appointment(row), repeated=True)
-                    now = _naive(self.schedule.now())
+                            return BookingResult(BookingStatus.BOOKED, _to_appointment(row), repeated=True)
+                    now = naive_local(self.schedule.now())
                     limit = _over_limit(s, now, conv_hash, person_contact)
                     if limit:
-                        return BookingResult("limit", day=check.day, limit=limit)
-                    seat = _free_seat(s, window_id, _naive(start), window.capacity)
+                        return BookingResult(BookingStatus.LIMIT, day=check.day, limit=limit)
+                    seat = _free_seat(s, window_id, naive_local(start), window.capacity)
                     if seat is None:
                         break
                     row = AppointmentRow(
-                        code=new_code(), window_id=window_id, service_id=service_id, slot_start=_naive(start),
+                        code=new_code(), window_id=window_id, service_id=service_id, slot_start=naive_local(start),
                         slot_minutes=window.slot_minutes, seat=seat, status=BOOKED, lang=_lang(lang),
                         estimated_day=check.slot.estimated, consent=bool(consent), name=person[0],
                         contact=person_contact, contact_kind=person[1].kind if person[1] else None,
@@ -428,12 +174,12 @@ class AppointmentStore:
                     s.add(row)
                     s.flush()
                     booked = _to_appointment(row)
-                return BookingResult("booked", booked, day=check.day)
+                return BookingResult(BookingStatus.BOOKED, booked, day=check.day)
             except (IntegrityError, OperationalError) as e:
                 _retry_or_raise(e, attempt)
         else:
-            return BookingResult("busy", day=check.day)
-        return BookingResult("full", day=check.day, alternatives=self._alts(window_id, service_id, start))
+            return BookingResult(BookingStatus.BUSY, day=check.day)
+        return BookingResult(BookingStatus.FULL, day=check.day, alternatives=self._alts(window_id, service_id, start))
 
     def get(self, code: str) -> Appointment | None:
         """The appointment with this reference code (any spelling :func:`normalise_code` accepts)."""
@@ -450,20 +196,20 @@ class AppointmentStore:
         ``grant`` is what :meth:`prove` returned to this conversation for this code."""
         norm = normalise_code(code)
         if norm is None:
-            return Access("not_found")
+            return Access(AccessStatus.NOT_FOUND)
         with Session(self.engine, future=True) as s:
             row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == norm)).first()
             if row is None:
-                return Access("proof")
+                return Access(AccessStatus.PROOF)
             mine = row.conversation_hash is not None and hmac.compare_digest(
                 row.conversation_hash, conversation_digest(conversation_id))
             granted = grant is not None and hmac.compare_digest(
                 grant.encode("utf-8", "surrogatepass"), _grant(row, conversation_id).encode())
             if not (mine or granted):
-                return Access("proof")
-            if row.status != BOOKED or row.slot_start < _naive(self.schedule.now()):
-                return Access("not_found")
-            return Access("open", _to_appointment(row))
+                return Access(AccessStatus.PROOF)
+            if row.status != BOOKED or row.slot_start < naive_local(self.schedule.now()):
+                return Access(AccessStatus.NOT_FOUND)
+            return Access(AccessStatus.OPEN, _to_appointment(row))
 
     def prove(self, code: str, conversation_id: str, contact: str) -> str | None:
         """A grant for ``conversation_id`` to change the active booking ``code``, if ``contact`` is the
@@ -478,7 +224,7 @@ class AppointmentStore:
             same = hmac.compare_digest(hashlib.sha256(stored.encode()).digest(),
                                        hashlib.sha256(typed.encode()).digest())
             if row is None or not stored or not same or row.status != BOOKED \
-                    or row.slot_start < _naive(self.schedule.now()):
+                    or row.slot_start < naive_local(self.schedule.now()):
                 return None
             return _grant(row, conversation_id)
 
@@ -488,17 +234,17 @@ class AppointmentStore:
         With ``conversation_id`` (the conversation's own request) only a booking :meth:`access` opens
         to it is cancelled, anything else is ``not_found``; without it (staff) any booking."""
         norm = normalise_code(code)
-        if norm is None or (conversation_id is not None and self.access(norm, conversation_id, grant).status != "open"):
-            return CancelResult("not_found")
-        now = _naive(self.schedule.now())
+        if norm is None or (conversation_id is not None and self.access(norm, conversation_id, grant).status is not AccessStatus.OPEN):
+            return CancelResult(CancelStatus.NOT_FOUND)
+        now = naive_local(self.schedule.now())
         with Session(self.engine, future=True) as s, s.begin():
             row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == norm)).first()
             if row is None:
-                return CancelResult("not_found")
+                return CancelResult(CancelStatus.NOT_FOUND)
             if row.status == CANCELLED:
-                return CancelResult("already_cancelled", _to_appointment(row))
+                return CancelResult(CancelStatus.ALREADY_CANCELLED, _to_appointment(row))
             if row.slot_start < now:
-                return CancelResult("past", _to_appointment(row))
+                return CancelResult(CancelStatus.PAST, _to_appointment(row))
             done = s.execute(
                 update(AppointmentRow)
                 .where(AppointmentRow.id == row.id, AppointmentRow.status == BOOKED)
@@ -506,9 +252,9 @@ class AppointmentStore:
                 .execution_options(synchronize_session=False)
             ).rowcount
             if not done:  # cancelled concurrently
-                return CancelResult("already_cancelled", _to_appointment(row))
+                return CancelResult(CancelStatus.ALREADY_CANCELLED, _to_appointment(row))
             s.expire(row)
-            return CancelResult("cancelled", _to_appointment(row))
+            return CancelResult(CancelStatus.CANCELLED, _to_appointment(row))
 
     def reschedule(
         self, code: str, new_start: dt.datetime, window_id: str | None = None, service_id: str | None = None,
@@ -524,33 +270,33 @@ class AppointmentStore:
         new_start = to_local(new_start)
         current = self.get(code)
         if current is None or (conversation_id is not None
-                               and self.access(current.code, conversation_id, grant).status != "open"):
-            return BookingResult("not_found")
+                               and self.access(current.code, conversation_id, grant).status is not AccessStatus.OPEN):
+            return BookingResult(BookingStatus.NOT_FOUND)
         if current.status != BOOKED or current.start < self.schedule.now():
-            return BookingResult("not_active", current)
+            return BookingResult(BookingStatus.NOT_ACTIVE, current)
         window_id = window_id or current.window_id
         service_id = service_id or current.service_id
         invalid = self._check_ids(window_id, service_id)
         if invalid:
-            return BookingResult("invalid", current, invalid=invalid)
+            return BookingResult(BookingStatus.INVALID, current, invalid=invalid)
         if (window_id, service_id, new_start) == (current.window_id, current.service_id, current.start):
-            return BookingResult("rescheduled", current, repeated=True)
+            return BookingResult(BookingStatus.RESCHEDULED, current, repeated=True)
         check = self.schedule.check(window_id, new_start)
         if not check.ok:
-            return BookingResult(check.reason, current, self._alts(window_id, service_id, new_start), check.day)
+            return BookingResult(BookingStatus(check.reason), current, self._alts(window_id, service_id, new_start), check.day)
         assert check.slot is not None
         window = self.catalogue.window(window_id)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with Session(self.engine, future=True) as s, s.begin():
                     same_slot = window_id == current.window_id and new_start == current.start
-                    seat = None if same_slot else _free_seat(s, window_id, _naive(new_start), window.capacity)
+                    seat = None if same_slot else _free_seat(s, window_id, naive_local(new_start), window.capacity)
                     if seat is None and not same_slot:
                         break
                     values = {
-                        "window_id": window_id, "service_id": service_id, "slot_start": _naive(new_start),
+                        "window_id": window_id, "service_id": service_id, "slot_start": naive_local(new_start),
                         "slot_minutes": window.slot_minutes, "estimated_day": check.slot.estimated,
-                        "updated_at": _naive(self.schedule.now()), "idempotency_hash": None,
+                        "updated_at": naive_local(self.schedule.now()), "idempotency_hash": None,
                     }
                     if seat is not None:
                         values["seat"] = seat
@@ -561,15 +307,15 @@ class AppointmentStore:
                         .execution_options(synchronize_session=False)
                     ).rowcount
                     if not done:
-                        return BookingResult("not_active", current)
+                        return BookingResult(BookingStatus.NOT_ACTIVE, current)
                     row = s.scalars(select(AppointmentRow).where(AppointmentRow.code == current.code)).one()
                     moved = _to_appointment(row)
-                return BookingResult("rescheduled", moved, day=check.day)
+                return BookingResult(BookingStatus.RESCHEDULED, moved, day=check.day)
             except (IntegrityError, OperationalError) as e:
                 _retry_or_raise(e, attempt)
         else:
-            return BookingResult("busy", current, day=check.day)
-        return BookingResult("full", current, self._alts(window_id, service_id, new_start), check.day)
+            return BookingResult(BookingStatus.BUSY, current, day=check.day)
+        return BookingResult(BookingStatus.FULL, current, self._alts(window_id, service_id, new_start), check.day)
 
     # ----------------------------------------------------------------- lists
 
@@ -632,7 +378,7 @@ class AppointmentStore:
         days = retention_days() if older_than_days is None else older_than_days
         if days < 0:
             raise ValueError("older_than_days must be 0 or more")
-        now = _naive(now or self.schedule.now())
+        now = naive_local(now or self.schedule.now())
         cutoff = now - dt.timedelta(days=days)
         r = AppointmentRow
         with Session(self.engine, future=True) as s, s.begin():
@@ -650,49 +396,6 @@ class AppointmentStore:
 
     # ----------------------------------------------------------------- helpers
 
-    def _check_ids(self, window_id: str, service_id: str) -> Invalid | None:
-        try:
-            window = self.catalogue.window(window_id)
-        except UnknownId:
-            return Invalid("window", "unknown", window_id)
-        try:
-            self.catalogue.service(service_id)
-        except UnknownId:
-            return Invalid("service", "unknown", service_id)
-        if not window.offers(service_id):
-            return Invalid("service", "not_offered", service_id)
-        return None
-
-    def _alts(self, window_id: str, service_id: str, target: dt.datetime, n: int = 3) -> tuple[FreeSlot, ...]:
-        return tuple(self.alternatives(window_id, service_id, target, n))
-
-    def _slots_by_day(self, window_id: str, start: dt.date) -> Iterable[list[Slot]]:
-        for day in self.schedule.days(start):
-            slots = self.schedule.slots(window_id, day)
-            if slots:
-                yield slots
-
-    def _occupancy(self, window_id: str, first: dt.datetime, last: dt.datetime) -> dict[dt.datetime, int]:
-        """Seats held per slot start (naive) between ``first`` and ``last`` inclusive."""
-        r = AppointmentRow
-        with Session(self.engine, future=True) as s:
-            rows = s.execute(
-                select(r.slot_start, func.count())
-                .where(r.window_id == window_id, r.seat.is_not(None),
-                       r.slot_start >= _naive(first), r.slot_start <= _naive(last))
-                .group_by(r.slot_start)
-            ).all()
-        return {start: count for start, count in rows}
-
-    def _free(self, window_id: str, slots: list[Slot], taken: dict[dt.datetime, int]) -> list[FreeSlot]:
-        capacity = self.catalogue.window(window_id).capacity
-        out = []
-        for slot in slots:
-            free = capacity - taken.get(_naive(slot.start), 0)
-            if free > 0:
-                out.append(FreeSlot(window_id, slot.start, slot.end, free, capacity, slot.estimated))
-        return out
-
     def _by_idempotency(self, idem: str) -> Appointment | None:
         with Session(self.engine, future=True) as s:
             row = s.scalars(select(AppointmentRow).where(AppointmentRow.idempotency_hash == idem)).first()
@@ -701,7 +404,7 @@ class AppointmentStore:
     def _list(self, condition: ColumnElement, include_past: bool, include_cancelled: bool) -> list[Appointment]:
         where = [condition]
         if not include_past:
-            where.append(AppointmentRow.slot_start >= _naive(self.schedule.now()).replace(hour=0, minute=0, second=0, microsecond=0))
+            where.append(AppointmentRow.slot_start >= naive_local(self.schedule.now()).replace(hour=0, minute=0, second=0, microsecond=0))
         if not include_cancelled:
             where.append(AppointmentRow.status == BOOKED)
         with Session(self.engine, future=True) as s:
@@ -709,9 +412,10 @@ class AppointmentStore:
             return [_to_appointment(r) for r in rows]
 
 
+
 def open_store(url: str | None = None, clock: Clock | None = None) -> AppointmentStore:
     """The store configured by the environment, with its table created if missing."""
-    store = AppointmentStore(make_engine(url), get_catalogue(), clock=clock)
+    store = AppointmentStore(make_engine(url), clock=clock)  # the process-wide catalogue
     store.create_schema()
     return store
 
@@ -794,9 +498,6 @@ def contact_or_raise(contact: str) -> Contact:
         raise InvalidInput(norm)
     return norm
 
-
-def _naive(value: dt.datetime) -> dt.datetime:
-    return to_local(value).replace(tzinfo=None)
 
 
 def _lang(lang: str) -> str:

@@ -107,8 +107,9 @@ def _official(date: dt.date) -> DayStatus | None:
 @lru_cache(maxsize=16)
 def _rule_year(year: int) -> tuple[dict[dt.date, tuple[str, str]], frozenset[dt.date]]:
     """python-holidays' China for one year: {date: (name_zh, name_en)} and its weekend workdays."""
-    zh = holidays.China(years=year, language="zh_CN")
-    en = holidays.China(years=year, language="en_US")
+    # python-holidays registers its countries when first used: mypy cannot see holidays.China
+    zh = holidays.China(years=year, language="zh_CN")  # type: ignore[attr-defined]
+    en = holidays.China(years=year, language="en_US")  # type: ignore[attr-defined]
     names = {d: (zh.get(d), en.get(d)) for d in en}
     return names, frozenset(d for d in en.weekend_workdays if d.year == year)
 

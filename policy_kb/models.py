@@ -7,13 +7,15 @@ The tables mirror :mod:`policy_kb.source` one to one so that reading them back g
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import declarative_base
 
 #: Bump when the tables change: it is part of the digest that triggers a rebuild.
 SCHEMA_VERSION = "1"
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 has no type information: its models are Any
 
 
 class Meta(Base):

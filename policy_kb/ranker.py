@@ -82,6 +82,6 @@ class ArticleRanker:
     def probabilities(self, query: str) -> tuple[dict[ArticleRef, float], float]:
         """``({article: probability}, probability that the policy does not cover the question)``."""
         probs = self._model.predict_proba(self._features([query]))[0]
-        by_article = {ref: float(p) for ref, p in zip(self._refs, probs, strict=True) if ref != OUT_OF_SCOPE}
+        by_article = {ref: float(p) for ref, p in zip(self._refs, probs, strict=True) if not isinstance(ref, str)}  # skips OUT_OF_SCOPE
         oos = float(probs[self._refs.index(OUT_OF_SCOPE)])
         return by_article, oos

@@ -120,7 +120,7 @@ class Searcher:
 
     def search(self, query: str, lang: Lang | None = None, top: int = 3) -> Response:
         query = query or ""
-        lang = lang or detect(query, default="zh")
+        lang = lang or detect(query) or "zh"
         if not query.strip():
             return Response(query, lang, "empty")
         if len(query) > MAX_QUERY_CHARS:
@@ -142,6 +142,7 @@ class Searcher:
     def _learned_or_fused(self, query: str, lexical: list[tuple[ArticleRef, int | None, float]]
                           ) -> tuple[list[tuple[ArticleRef, int | None, float]], float]:
         """Articles ranked by the ranker's probability, or by the fused score; [] when not confident."""
+        assert self.ranker is not None  # only called with a ranker
         probs, out_of_scope = self.ranker.probabilities(query)
         best_doc = {ref: doc for ref, doc, _ in lexical}
         if self.ranking == "learned":
@@ -167,7 +168,7 @@ class Searcher:
             if scores[i] <= 0:
                 break
             per_article.setdefault(self._docs[i].article, []).append(int(i))
-        ranked = []
+        ranked: list[tuple[ArticleRef, int | None, float]] = []
         for ref, idx in per_article.items():
             score = float(scores[idx[0]] + SECOND_DOC_WEIGHT * (scores[idx[1]] if len(idx) > 1 else 0.0))
             best_fact = next((i for i in idx[:3] if self._docs[i].fact), idx[0])

@@ -93,7 +93,7 @@ def _bilingual(entry: dict[str, Any], key: str, where: str) -> Bilingual:
     for lang, value in (("zh", zh), ("en", en)):
         if not isinstance(value, str) or not value.strip():
             raise SourceError(f"{where}: {key}_{lang} is missing or empty")
-    return Bilingual(zh.strip(), en.strip())
+    return Bilingual(str(zh).strip(), str(en).strip())
 
 
 def _ref(value: Any, where: str) -> ArticleRef:
@@ -152,7 +152,7 @@ def _facts(doc: dict[str, Any]) -> tuple[Fact, ...]:
 
 
 def _questions(doc: dict[str, Any]) -> tuple[tuple[ArticleRef, str, str], ...]:
-    out = []
+    out: list[tuple[ArticleRef, str, str]] = []
     for entry in doc["questions"]:
         ref = _ref(entry["article"], "questions")
         for lang in LANGS:

@@ -27,7 +27,7 @@ from sanic.request import Request
 from bot import metrics
 from bot.channels.script import match_script
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
-from bot.web.texts import TEXTS
+from bot.web.texts import texts
 from policy_kb.lang import detect
 from policy_kb.messages import message
 
@@ -80,7 +80,7 @@ class SafeRestInput(RestInput):
             text, problem = checked_text(msg.text)
             if problem or not msg.sender_id:
                 lang = detect(text, default="zh")
-                reply = TEXTS(problem, lang, max=MAX_MESSAGE_CHARS) if problem else TEXTS("bad_request", lang)
+                reply = texts(problem, lang, max=MAX_MESSAGE_CHARS) if problem else texts("bad_request", lang)
                 await msg.output_channel.send_text_message(msg.sender_id, reply)
                 return
             msg.text = text

@@ -33,9 +33,10 @@ a follower's pending numbered options and "更多" pages :data:`USER_TTL` (48 ho
 customer-service window), deleted at once on unfollow, when the follower's stored conversation is
 deleted too (``bot.privacy.delete_conversations``).
 
-Follows (subscribe) get a Chinese welcome built from the knowledge base, including the article 9
-support for 外籍晋商晋才; unfollows are acknowledged quietly; voice without recognition, images,
-locations, links, videos and other types get a polite text answer.
+Follows (subscribe) get a Chinese welcome: the assistant's own help (``utter_help``, read from
+``domain/`` at start-up, with its buttons) and the article 9 support for 外籍晋商晋才 in the knowledge
+base's words; unfollows are acknowledged quietly; voice without recognition, images, locations, links,
+videos and other types get a polite text answer. The channel's own words are in ``wechat_texts.yml``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -62,7 +62,6 @@ from bot import metrics
 from bot.channels.script import match_script
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
 from bot.channels.wechat_format import (
-    Option,
     Rendered,
     UserState,
     is_more,
@@ -73,9 +72,12 @@ from bot.channels.wechat_format import (
 )
 from bot.channels.wechat_protocol import DEFAULT_MODE, FRESHNESS_S, SUCCESS, Forbidden, Incoming, Malformed, Protocol
 from bot.channels.wechat_store import Store, make_store
+from bot.channels.wechat_texts import texts
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
-from policy_kb.messages import BilingualTexts, message
+from i18n import LANGUAGES
+from i18n.responses import response as domain_response
+from policy_kb.messages import message
 
 logger = logging.getLogger(__name__)
 
@@ -97,8 +99,8 @@ RATE_WINDOW_S = 60.0
 SENDER_PREFIX = "wx:"
 #: How often a delivery on another worker looks for the answer in the shared store.
 POLL = 0.1
-#: What the channel itself says (rate limit, oversize text), in both languages.
-texts = BilingualTexts(Path(__file__).with_name("wechat_texts.yml"))
+#: The assistant's help (``utter_help`` of ``domain/``) in each language, which the follow greeting repeats.
+HELP = {lang: domain_response("utter_help", lang) for lang in LANGUAGES}
 
 #: Settings: credentials.yml key -> environment variable used when the key is missing or empty.
 ENV = {
@@ -113,19 +115,6 @@ ENV = {
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
-UNSUPPORTED = {
-    "voice": "抱歉，我暂时听不懂语音。",
-    "image": "抱歉，我暂时看不懂图片。",
-    "video": "抱歉，我暂时无法观看视频。",
-    "shortvideo": "抱歉，我暂时无法观看视频。",
-    "location": "收到您的位置，谢谢！不过我只能解答政策问题。",
-    "link": "收到您分享的链接，谢谢！不过我暂时无法阅读链接里的内容。",
-    "file": "抱歉，我暂时无法打开文件。",
-}
-UNSUPPORTED_DEFAULT = "抱歉，我暂时只能处理文字消息。"
-UNSUPPORTED_TAIL = "请直接用文字提问，例如“绿卡怎么申请？”“我符合条件吗？”；需要人工服务请发送“转人工”。"
-
-
 def _anon(openid: str) -> str:
     """A short stable tag for logs: no openid (personal data under PIPL) in the logs."""
     return hashlib.sha256(openid.encode()).hexdigest()[:10]
@@ -136,31 +125,32 @@ def sender_id(openid: str) -> str:
     return SENDER_PREFIX + openid
 
 
-def welcome() -> Rendered:
-    """The follow greeting: what the assistant does, and article 9 in the knowledge base's words."""
+def welcome(lang: str = "zh") -> Rendered:
+    """The follow greeting: the assistant's own help (``utter_help``, with its buttons) and article 9 in the
+    knowledge base's words, for the returning Shanxi merchants and talent the account serves."""
     from policy_kb.citation import article_name, cite
     from policy_kb.source import load_source
 
     kb = load_source()
     art9 = kb.article(9)
-    text = (
-        f"欢迎关注晋才助手！我可以解答山西引进外国人才政策（{kb.code}）的问题：\n"
-        "· 政策问答：例如“绿卡有什么用？”“博士来晋有哪些资助？”，每个回答都注明依据条款；\n"
-        "· 资格预检：发送“我符合条件吗？”，回答几个问题即可；\n"
-        "· 预约服务窗口：发送“我想预约”；\n"
-        "· 转人工：发送“转人工”，获得外国人来晋工作服务窗口的联系方式。\n\n"
-        f"【{art9.title.zh}】{art9.summary.zh}{cite(9, 'zh')}\n\n"
-        "直接发文字提问即可。Send “English” to chat in English."
-    )
+    highlight = texts("welcome_highlight", lang, title=art9.title.get(lang), summary=art9.summary.get(lang),
+                      cite=cite(9, lang))
+    text = texts("welcome", lang, code=kb.code, help=HELP[lang]["text"].strip(), highlight=highlight)
+    buttons = [*(HELP[lang].get("buttons") or ()),
+               {"title": texts("welcome_article_option", lang, title=art9.title.get(lang), article=article_name(9, lang)),
+                "payload": '/ask_policy{"article": "9"}'}]
     # the payloads carry the language: a follower answering "2" has not written a word yet, and the
     # payload's own text would otherwise read as English to the language detection
-    options = [
-        Option("我符合条件吗？", '/check_eligibility{"language": "zh"}'),
-        Option(f"{art9.title.zh}（{article_name(9, 'zh')}）", '/ask_policy{"article": "9", "language": "zh"}'),
-        Option("转人工", '/handoff{"language": "zh"}'),
-    ]
-    lines = "\n".join(f"{i}. {o.title}" for i, o in enumerate(options, 1))
-    return Rendered(f"{text}\n\n回复数字选择：\n{lines}", options, "zh")
+    buttons = [{**b, "payload": _with_language(b["payload"], lang)} for b in buttons]
+    rendered = render([{"text": text}, {"buttons": buttons}])
+    return Rendered(rendered.text, rendered.options, lang)
+
+
+def _with_language(payload: str, lang: str) -> str:
+    """``/intent`` or ``/intent{...}`` with ``"language": lang`` among its entities."""
+    intent, brace, entities = payload.partition("{")
+    values = json.loads(brace + entities) if brace else {}
+    return intent + json.dumps({**values, "language": lang}, ensure_ascii=False)
 
 
 class WeChatCollector(CollectingOutputChannel):
@@ -367,7 +357,8 @@ class WeChatInput(InputChannel):
             if event.startswith("subscribe"):  # wechatpy renames QR-code follows subscribe_scan
                 return lambda: self._greet(msg.source)
             return None
-        text = UNSUPPORTED.get(kind, UNSUPPORTED_DEFAULT) + UNSUPPORTED_TAIL
+        what = f"unsupported_{kind}" if f"unsupported_{kind}" in texts else "unsupported_other"
+        text = texts("unsupported", "zh", what=texts(what, "zh"))  # no words to read a language from
 
         async def unsupported() -> str:
             return text

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.channels.wechat_texts import texts
 from policy_kb.lang import detect
 
 #: A passive text reply (and a customer-service text message) carries at most this many bytes.
@@ -20,8 +21,6 @@ MAX_REPLY_BYTES = 2048
 #: Cut where a line or sentence ends when that loses at most this share of a page.
 SOFT_CUT_SHARE = 0.25
 
-_OPTIONS_HEAD = {"zh": "回复数字选择：", "en": "Reply with a number:"}
-_MORE_HINT = {"zh": "（回复“更多”查看后续内容）", "en": '(Reply "more" / 更多 for the rest)'}
 _MORE_WORDS = {"更多", "更多内容", "继续", "more", "next"}
 _SENTENCE_ENDS = "。！？；.!?;"
 _CHOICE = re.compile(r"^\s*(\d{1,2})\s*[.。、)）]?\s*$")
@@ -72,7 +71,7 @@ def render(messages: list[dict[str, Any]]) -> Rendered:
         if i == last:
             options = [Option(str(b["title"]), str(b.get("payload") or b["title"])) for b in buttons_of[i]]
             lines = [f"{n}. {o.title}" for n, o in enumerate(options, 1)]
-            block.append(_OPTIONS_HEAD[lang] + "\n" + "\n".join(lines))
+            block.append(texts("options_head", lang) + "\n" + "\n".join(lines))
         elif buttons_of[i]:
             block.append("\n".join(f"· {b['title']}" for b in buttons_of[i]))
         if block:
@@ -125,7 +124,7 @@ def paginate(text: str, lang: str = "zh", limit: int = MAX_REPLY_BYTES) -> list[
     """Pages of at most ``limit`` bytes; every page but the last ends with the "更多" hint."""
     if utf8_len(text) <= limit:
         return [text]
-    tail = "\n\n" + _MORE_HINT[lang]
+    tail = "\n\n" + texts("more_hint", lang)
     pieces = split_utf8(text, limit - utf8_len(tail))
     pages = [p.rstrip() + tail for p in pieces[:-1]] + [pieces[-1].lstrip("\n")]
     return [p for p in pages if p.strip()]

@@ -13,7 +13,9 @@
   unless a staff token of at least 24 characters is configured (``STAFF_TOKEN``); the API then needs
   ``Authorization: Bearer <token>`` (401 otherwise). The page itself holds only a sign-in form: it keeps
   the token in ``sessionStorage`` and sends it with each API call. The search is ``python -m bot faq``'s:
-  ``default_searcher().search(q, lang, top)`` shaped by :func:`bot.cli.faq.response_json`;
+  ``default_searcher().search(q, lang, top)`` shaped by :func:`bot.cli.faq.response_json`, each result
+  with its article's ``name`` in both languages (:func:`policy_kb.citation.article_names`: the page
+  names no article itself);
 * ``GET /health``: 200 when the web process is up (it does not wait for Rasa).
 
 Every request is checked before its body is read: a ``Content-Encoding`` is refused (aiohttp 3.9 would
@@ -45,7 +47,8 @@ from bot.cli.faq import response_json
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
-from bot.web.texts import both
+from bot.web.texts import texts
+from i18n import LANGUAGES
 
 log = logging.getLogger("bot.web")
 
@@ -100,7 +103,7 @@ _dumps = functools.partial(json.dumps, ensure_ascii=False)
 def error(status: int, code: str, headers: dict[str, str] | None = None, **values: Any) -> web.Response:
     if code in _LIMITS:
         values.setdefault("max", _LIMITS[code])
-    return web.json_response({"error": code, "message": both(code, **values)}, status=status, dumps=_dumps,
+    return web.json_response({"error": code, "message": texts.both(code, **values)}, status=status, dumps=_dumps,
                              headers=headers)
 
 
@@ -298,7 +301,7 @@ async def staff_search(request: web.Request) -> web.Response:
     if not 1 <= top <= MAX_TOP:
         return error(400, "bad_top")
     try:
-        body = await request.app[KB].call(lambda s: response_json(s.search(query, lang, top)))
+        body = await request.app[KB].call(lambda s: search_json(s.search(query, lang, top)))
     except Exception:
         log.exception("staff search failed")
         return error(503, "kb_unavailable")
@@ -324,21 +327,31 @@ async def staff_article(request: web.Request) -> web.Response:
 
 def article_json(kb: Any, ref: int | None) -> dict[str, Any]:
     """One article in both languages: names, title, full text, summary and responsible units."""
-    from policy_kb.citation import article_name, cite
+    from policy_kb.citation import article_names, cite
 
     a = kb.article(ref)
-    both = ("zh", "en")
     return {
         "article": ref,
         "ref": "closing" if ref is None else str(ref),
-        "name": {lang: article_name(ref, lang) for lang in both},
-        "cite": {lang: cite(ref, lang) for lang in both},
-        "title": {lang: a.title.get(lang) for lang in both},
-        "text": {lang: a.text.get(lang) for lang in both},
-        "summary": {lang: a.summary.get(lang) for lang in both},
-        "units": [{lang: kb.units[u].get(lang) for lang in both} for u in a.units_zh],
+        "name": article_names(ref),
+        "cite": {lang: cite(ref, lang) for lang in LANGUAGES},
+        "title": {lang: a.title.get(lang) for lang in LANGUAGES},
+        "text": {lang: a.text.get(lang) for lang in LANGUAGES},
+        "summary": {lang: a.summary.get(lang) for lang in LANGUAGES},
+        "units": [{lang: kb.units[u].get(lang) for lang in LANGUAGES} for u in a.units_zh],
         "code": kb.code,
     }
+
+
+def search_json(response: Any) -> dict[str, Any]:
+    """The FAQ search's JSON, each result with its article's names: the page shows them as they are and
+    names no article itself."""
+    from policy_kb.citation import article_names
+
+    body = response_json(response)
+    for result in body["results"]:
+        result["name"] = article_names(result["article"])
+    return body
 
 
 # --- the application ---------------------------------------------------------------------------------

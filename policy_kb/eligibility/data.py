@@ -3,7 +3,9 @@
 The facts (fields with their aliases; names, texts and articles of categories, benefits and
 procedures) come from :func:`policy_kb.source.load_source`, which reads and checks ``facts.yml``
 once for the whole library, so each bilingual text exists once, in the KB, and the rules refer to
-it by id.
+it by id. The rules' own texts are ``{zh: ..., en: ...}`` mappings (``reason``, ``note``, ``text``, a
+category's ``name`` and ``criteria``): they are the knowledge base's readings of the policy, so they
+stay beside the rules they explain; the pre-check's UI words are the catalogue :data:`texts`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 import yaml
 
+from i18n import Catalogue
+from i18n.joins import joined
 from policy_kb.citation import ArticleRef, parse_ref
 from policy_kb.source import DATA_DIR, Fact, load_source
 
@@ -67,14 +71,18 @@ def load_facts() -> Facts:
     return Facts(fields=source.fields, entries={f.id: _entry(f) for f in source.facts})
 
 
+#: The pre-check's own words (``eligibility_texts.yml``): joins, the pending reason, the notice, the report's
+#: headings and line layouts. The policy's readings (reasons, notes, next steps) stay in ``eligibility.yml``.
+texts = Catalogue(DATA_DIR / "eligibility_texts.yml")
+
+
 @cache
 def messages(lang: str) -> dict[str, str]:
-    """The ``messages`` of eligibility.yml in one language (``pending_zh`` -> ``pending``)."""
-    suffix = f"_{lang}"
-    raw = load_yaml("eligibility.yml")["messages"]
-    return {k[: -len(suffix)]: v for k, v in raw.items() if k.endswith(suffix)}
+    """Every text of :data:`texts` in one language, placeholders unfilled, for callers that take them as a
+    mapping (``actions/verdict.py``); this library looks its words up with ``texts(key, lang, **values)``."""
+    return {key: texts(key, lang) for key in texts}
 
 
 def sentences(parts: list[str], lang: str) -> str:
     """Join sentences the way each language does (no space between Chinese sentences)."""
-    return messages(lang)["sentence_sep"].join(p for p in parts if p)
+    return joined(texts, "sentence_join", parts, lang)

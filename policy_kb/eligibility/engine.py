@@ -28,7 +28,7 @@ from typing import Any
 
 from policy_kb.citation import cite, cite_many, parse_ref
 from policy_kb.eligibility import points
-from policy_kb.eligibility.data import RuleError, load_facts, messages, sentences
+from policy_kb.eligibility.data import RuleError, load_facts, sentences, texts
 from policy_kb.eligibility.profile import SCHEMA, Profile, parse_profile
 from policy_kb.eligibility.rules import DEFAULT_GROUP, STATUS_RANK, Choice, Rules, Verdict, first_match, load_rules
 from policy_kb.eligibility.rules import evaluate as holds
@@ -63,7 +63,7 @@ class _Context:
 
     def text(self, entry: Mapping[str, Any], key: str) -> str:
         """A bilingual text of the rules, with ``{field}`` filled in."""
-        return entry[f"{key}_{self.lang}"].format(field=self.field_label())
+        return entry[key][self.lang].format(field=self.field_label())
 
     def field_label(self) -> str:
         """The policy's name of the field; for a match through an alias, the user's words read as it."""
@@ -71,12 +71,12 @@ class _Context:
             name = load_facts().field_name(self.profile.field_id, self.lang)
             if self.profile.field_named:
                 return name
-            return messages(self.lang)["field_read_as"].format(text=self.profile.field, name=name)
-        return self.profile.field or messages(self.lang)["field_not_given"]
+            return texts("field_read_as", self.lang, text=self.profile.field, name=name)
+        return self.profile.field or texts("field_not_given", self.lang)
 
     def questions(self, keys: set[str]) -> str:
         labels = [self.rules.questions[k][self.lang] for k in SCHEMA if k in keys]
-        return messages(self.lang)["list_sep"].join(labels)
+        return texts("list_sep", self.lang).join(labels)
 
 
 def _category(category: dict[str, Any], ctx: _Context) -> dict[str, Any]:
@@ -98,9 +98,8 @@ def _category(category: dict[str, Any], ctx: _Context) -> dict[str, Any]:
     if better:
         keys = set().union(*(k for _, k in better))
         ctx.needs(frozenset(keys), category["id"])
-        pending = messages(ctx.lang)["pending"].format(
-            criteria=ctx.rules.category_criteria(category, ctx.lang), questions=ctx.questions(keys)
-        )
+        pending = texts("pending", ctx.lang, criteria=ctx.rules.category_criteria(category, ctx.lang),
+                        questions=ctx.questions(keys))
         reasons.append(pending)
     reasons += [ctx.text(n, "reason") for n in category.get("notes", ()) if ctx.holds(n["when"])]
     return {
@@ -123,7 +122,7 @@ def _benefits(ctx: _Context) -> list[dict[str, Any]]:
         if choice.chosen is None:
             continue
         variant = variants[choice.chosen]
-        note = ctx.text(variant, "note") if f"note_{ctx.lang}" in variant else ""
+        note = ctx.text(variant, "note") if "note" in variant else ""
         text = sentences([fact.text[ctx.lang], note, cite(fact.article, ctx.lang)], ctx.lang)
         group = variant.get("group", DEFAULT_GROUP)
         out.append({"id": benefit["id"], "article": fact.article, "group": group, "text": text})
@@ -173,5 +172,5 @@ def evaluate(profile: Profile | Mapping[str, Any], lang: str) -> dict[str, Any]:
             for key in SCHEMA
             if key in ctx.missing
         ],
-        "notice": messages(lang)["notice"],
+        "notice": texts("notice", lang),
     }

@@ -175,7 +175,7 @@ class Choice:
 def first_match(conditions: list[Condition | None], profile: Profile, named: dict[str, Condition],
                 derived: Mapping[str, Verdict] | None = None) -> Choice:
     """Try ``conditions`` in order (``None`` always holds); stop at the first that holds."""
-    undecided = []
+    undecided: list[tuple[int, frozenset[str]]] = []
     for i, cond in enumerate(conditions):
         verdict = Verdict(True) if cond is None else evaluate(cond, profile, named, derived)
         if verdict.value:
@@ -201,12 +201,12 @@ class Rules:
     def category_name(self, category: dict[str, Any], lang: str) -> str:
         if "fact" in category:
             return load_facts().entries[category["fact"]].name[lang]
-        return category[f"name_{lang}"]
+        return category["name"][lang]
 
     def category_criteria(self, category: dict[str, Any], lang: str) -> str:
         if "fact" in category:
             return load_facts().entries[category["fact"]].text[lang]
-        return category[f"criteria_{lang}"]
+        return category["criteria"][lang]
 
 
 def _all_conditions(doc: dict[str, Any]) -> list[Any]:

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Engine
 
 from appointments import store as store_module
 from appointments.catalogue import Catalogue
-from appointments.store import AppointmentStore, BookingResult
+from appointments.results import BookingResult
+from appointments.store import AppointmentStore
 from tests.appointments.conftest import FakeClock, at, own_connection_engine
 
 SLOT = at(2026, 11, 30, 10, 0)

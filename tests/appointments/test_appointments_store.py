@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from appointments.models import AppointmentRow
+from appointments.results import UNAVAILABLE, AccessStatus, BookingStatus, CancelStatus
 from appointments.store import AppointmentStore, InvalidInput
 from tests.appointments.conftest import at
 
@@ -117,6 +118,7 @@ def test_slot_fills_up_and_the_nearest_free_slots_are_offered(store: Appointment
 def test_unavailable_slots_come_with_alternatives(store: AppointmentStore, start: dt.datetime, status: str) -> None:
     r = book(store, start)
     assert r.status == status and not r.ok
+    assert r.status is BookingStatus(status) and r.status in UNAVAILABLE
     assert r.alternatives and all(store.schedule.check("datong", a.start).ok for a in r.alternatives)
     assert rows(store) == 0
 
@@ -175,6 +177,19 @@ def test_cancel_frees_the_seat_and_allows_booking_again(store: AppointmentStore)
     assert again.status == "full"  # ... but it is full again now
     assert len(store.list_day(MONDAY_10.date())) == 3
     assert len(store.list_day(MONDAY_10.date(), include_cancelled=True)) == 4
+
+
+def test_every_result_status_is_a_member_of_its_enum(store: AppointmentStore) -> None:
+    booked = book(store)
+    assert booked.status is BookingStatus.BOOKED
+    assert store.check_slot("datong", "work_permit", MONDAY_10).status is BookingStatus.AVAILABLE
+    assert store.check_slot("datong", "astrology", MONDAY_10).status is BookingStatus.INVALID
+    assert store.access(booked.appointment.code, "u1").status is AccessStatus.OPEN
+    assert store.access(booked.appointment.code, "someone else").status is AccessStatus.PROOF
+    assert store.cancel(booked.appointment.code).status is CancelStatus.CANCELLED
+    assert store.reschedule(booked.appointment.code, MONDAY_10).status is BookingStatus.NOT_ACTIVE
+    # they are strings too: compared, formatted and printed as their values
+    assert BookingStatus.FULL == "full" and f"{BookingStatus.FULL}" == str(BookingStatus.FULL) == "full"
 
 
 def test_cannot_cancel_the_past(store: AppointmentStore, clock) -> None:

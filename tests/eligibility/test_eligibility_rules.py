@@ -142,11 +142,11 @@ def test_every_field_article_a_rule_asks_about_has_fields_in_facts() -> None:
 def _bilingual_texts(doc: dict[str, Any]) -> list[tuple[str, str, str]]:
     out = []
     for c in doc["categories"]:
-        out += [(c["id"], o["reason_zh"], o["reason_en"]) for o in c["outcomes"]]
-        out += [(c["id"], n["reason_zh"], n["reason_en"]) for n in c.get("notes", ())]
+        out += [(c["id"], o["reason"]["zh"], o["reason"]["en"]) for o in c["outcomes"]]
+        out += [(c["id"], n["reason"]["zh"], n["reason"]["en"]) for n in c.get("notes", ())]
     for b in doc["benefits"]:
-        out += [(b["id"], v["note_zh"], v["note_en"]) for v in b.get("variants", ()) if "note_zh" in v or "note_en" in v]
-    out += [("next_steps", s["text_zh"], s["text_en"]) for s in doc["next_steps"]]
+        out += [(b["id"], v["note"]["zh"], v["note"]["en"]) for v in b.get("variants", ()) if "note" in v]
+    out += [("next_steps", s["text"]["zh"], s["text"]["en"]) for s in doc["next_steps"]]
     return out
 
 

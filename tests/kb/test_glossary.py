@@ -14,7 +14,8 @@ import yaml
 from policy_kb.source import DATA_DIR, GlossaryTerm, bilingual_pairs, glossary_conflicts, load_glossary
 
 #: The KB files whose English is ours to keep consistent.
-RENDERED = ("articles.yml", "facts.yml", "units.yml", "eligibility.yml", "work_permit_points.yml", "messages.yml")
+RENDERED = ("articles.yml", "facts.yml", "units.yml", "eligibility.yml", "work_permit_points.yml", "messages.yml",
+            "eligibility_texts.yml")
 
 
 def kb_pairs() -> list[tuple[str, str, str]]:

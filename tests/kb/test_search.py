@@ -96,7 +96,7 @@ def test_sql_looking_text_leaves_the_kb_intact(searcher) -> None:
 def test_every_search_message_has_both_languages() -> None:
     from policy_kb.messages import message
 
-    assert set(message.keys()) == {"empty", "too_long", "no_content", "not_found", "service_unavailable"}
+    assert {"empty", "too_long", "no_content", "not_found", "service_unavailable"} <= set(message.keys())
     for key in message:
         assert message(key, "zh") and message(key, "en")
 

@@ -14,6 +14,7 @@ import pytest
 
 from bot.user_text import MAX_MESSAGE_CHARS
 from bot.web.app import MAX_QUERY_CHARS
+from policy_kb.citation import article_names
 from tests.conftest import run_cli
 from tests.web.conftest import STAFF_TOKEN, StubRasa, chat, http, web_process
 
@@ -76,10 +77,14 @@ def test_staff_search_is_the_faq_command(web_with_staff: str) -> None:
         url = f"{web_with_staff}/api/staff/search?q={quote(query)}&top={top}" + (f"&lang={lang}" if lang else "")
         r = http("GET", url, headers=AUTH)
         assert r.status == 200, r.body
-        cli = run_cli("faq", "--json", "--top", str(top), *(["--lang", lang] if lang else []), query)
-        assert r.json() == json.loads(cli.stdout), query
+        cli = json.loads(run_cli("faq", "--json", "--top", str(top), *(["--lang", lang] if lang else []), query).stdout)
+        web = r.json()
+        for result in web["results"]:  # the page's one addition: the names it shows the article by
+            assert result.pop("name") == article_names(result["article"]), query
+        assert web == cli, query
     first = http("GET", f"{web_with_staff}/api/staff/search?q={quote('绿卡有什么用')}", headers=AUTH).json()
     assert first["results"][0]["article"] == 18 and first["results"][0]["answer"].endswith("（依据：第十八条）")
+    assert first["results"][0]["name"] == {"zh": "第十八条", "en": "Article 18"}
 
 
 def test_staff_article_gives_the_full_text_in_both_languages(web_with_staff: str) -> None:

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from bot.channels.wechat import WeChatInput, sender_id
+from i18n.responses import response as domain_response
 from policy_kb.messages import message
 from policy_kb.source import load_source
 from tests.wechat.conftest import new_openid, platform_for
@@ -169,12 +170,13 @@ def test_subscribe_welcome_then_article_9_by_number_then_unsubscribe(
     assert welcome.reply.startswith("欢迎关注晋才助手")
     assert art9.summary.zh + "（依据：第九条）" in welcome.reply
     assert "晋发〔2017〕47号" in welcome.reply and "回复数字选择：" in welcome.reply
+    assert domain_response("utter_help", "zh")["text"] in welcome.reply  # the assistant's own help, not a copy
     assert user_turns(loop_thread, gated.agent, openid) == []  # the greeting is the channel's own
 
     again = platform.push(fields, tries=1)  # the platform delivering the same event again
     assert again.reply == welcome.reply and server.channel.counters["turns"] == 1
 
-    article = platform.text(openid, "2")
+    article = platform.text(openid, "4")  # after utter_help's three buttons
     assert "（依据：第九条）" in article.reply and art9.summary.zh in article.reply
     assert user_turns(loop_thread, gated.agent, openid)[-1].text == '/ask_policy{"article": "9", "language": "zh"}'
 

@@ -2,13 +2,13 @@
  *
  * The staff token is kept in sessionStorage (this tab only) and sent as "Authorization: Bearer"
  * with each call to /api/staff/*. Results come from the same search as `python -m bot faq`.
- * Everything from the server is inserted as text (textContent), never as HTML.
+ * Everything from the server is inserted as text (textContent), never as HTML. Articles are shown by the
+ * names the server sends (policy_kb.citation's): this page names none itself.
  */
 (function () {
   "use strict";
 
   var STORE_TOKEN = "jincai.staffToken";
-  var CN_DIGITS = "零一二三四五六七八九";
 
   var token = null;
   var el = {};
@@ -16,19 +16,6 @@
   function storageGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
   function storageSet(key, value) { try { sessionStorage.setItem(key, value); } catch (e) { /* memory only */ } }
   function storageDel(key) { try { sessionStorage.removeItem(key); } catch (e) { /* nothing stored */ } }
-
-  function chineseNumeral(n) {
-    var tens = Math.floor(n / 10), ones = n % 10;
-    var head = tens === 0 ? "" : (tens === 1 ? "十" : CN_DIGITS[tens] + "十");
-    return head + (ones ? CN_DIGITS[ones] : "");
-  }
-
-  function articleName(article, lang) {
-    if (article === null || article === undefined) {
-      return lang === "zh" ? "港澳台人才条款" : "Closing clause (Hong Kong, Macao, Taiwan)";
-    }
-    return lang === "zh" ? "第" + chineseNumeral(article) + "条" : "Article " + article;
-  }
 
   function node(tag, props, children) {
     var n = document.createElement(tag);
@@ -138,7 +125,7 @@
       });
       var item = node("li", { className: "card result", lang: lang === "zh" ? "zh-CN" : "en", "data-article": ref }, [
         node("h2", {}, [
-          node("span", { className: "badge", text: articleName(r.article, lang) }),
+          node("span", { className: "badge", text: r.name[lang] }),
           document.createTextNode((i + 1) + ". " + r.title),
           node("span", { className: "score", text: "score " + Number(r.score).toFixed(2) })
         ]),
