@@ -236,10 +236,10 @@ class TypedForm(FormValidationAction, ABC):
         intent = latest_intent(tracker)
         if tracker.get_slot("requested_slot") != slot or intent in self.digressions(tracker):
             return None
-        text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):
-            return text if intent in ANSWER_BUTTONS else None
-        return None if self.answers_another(slot, text, tracker) else text
+        said = tracker.latest_message.get("text") or ""
+        if said.startswith("/"):
+            return said if intent in ANSWER_BUTTONS else None
+        return None if self.answers_another(slot, said, tracker) else said
 
     # ---- the entry point
 

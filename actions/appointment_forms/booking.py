@@ -25,19 +25,21 @@ from actions.appointment_forms.formatting import (
     after_booking_buttons,
     appointment_lines,
     book_button,
+    invalid_text,
     service_buttons,
     slot_buttons,
+    slot_label,
     window_buttons,
 )
 from actions.appointment_forms.forms import AppointmentForm, reset_events
 from actions.appointment_forms.times import nearest_slots, pick_start, unavailable_reason, with_options
-from actions.appointment_texts import atext
 from actions.choices import is_question, short_reply
 from actions.form_base import AskSlot, entity, latest_intent, leave_prompt, typed
 from actions.language import reply_language
+from actions.texts import text
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, mask_contact, normalise_name
-from appointments.dates import DateError, parse_when, slot_label
+from appointments.dates import DateError, parse_when
 from appointments.settings import max_per_contact, max_per_conversation
 from appointments.store import retention_days
 
@@ -106,12 +108,12 @@ class ValidateBookingForm(AppointmentForm):
         sid = resolve_service(value, catalogue)
         if sid is None:
             return {"booking_service": None, **leave_prompt(
-                tracker, "booking_service", atext("unknown_service", lang), service_buttons(catalogue, lang, window_id))}
+                tracker, "booking_service", text("unknown_service", lang), service_buttons(catalogue, lang, window_id))}
         window = catalogue.windows.get(window_id) if window_id else None
         if window is not None and not window.offers(sid):  # keep the service, ask for another window
-            text = atext("service_not_offered", lang, window=window.name(lang), service=catalogue.service(sid).name(lang))
+            said = text("service_not_offered", lang, window=window.name(lang), service=catalogue.service(sid).name(lang))
             return {"booking_service": sid, "booking_window": None,
-                    **leave_prompt(tracker, "booking_window", text, window_buttons(catalogue, lang, sid))}
+                    **leave_prompt(tracker, "booking_window", said, window_buttons(catalogue, lang, sid))}
         return {"booking_service": sid}
 
     # window
@@ -134,21 +136,22 @@ class ValidateBookingForm(AppointmentForm):
         lang = reply_language(tracker)
         catalogue = get_catalogue()
         service_id = tracker.get_slot("booking_service")
-        text = str(value or "")
-        found = [catalogue.windows[text]] if text in catalogue.windows else catalogue.find_windows(text)
+        typed_window = str(value or "")
+        found = [catalogue.windows[typed_window]] if typed_window in catalogue.windows \
+            else catalogue.find_windows(typed_window)
         if len(found) > 1:
             return {"booking_window": None, **leave_prompt(
-                tracker, "booking_window", atext("ambiguous_window", lang, text=found[0].city(lang)),
+                tracker, "booking_window", text("ambiguous_window", lang, text=found[0].city(lang)),
                 window_buttons(catalogue, lang, service_id, found))}
         if not found:
             return {"booking_window": None, **leave_prompt(
-                tracker, "booking_window", atext("unknown_window", lang), window_buttons(catalogue, lang, service_id))}
+                tracker, "booking_window", text("unknown_window", lang), window_buttons(catalogue, lang, service_id))}
         window = found[0]
         if service_id and not window.offers(service_id):
-            text = atext("service_not_offered", lang, window=window.name(lang),
-                         service=catalogue.service(service_id).name(lang))
+            said = text("service_not_offered", lang, window=window.name(lang),
+                        service=catalogue.service(service_id).name(lang))
             return {"booking_window": None,
-                    **leave_prompt(tracker, "booking_window", text, window_buttons(catalogue, lang, service_id))}
+                    **leave_prompt(tracker, "booking_window", said, window_buttons(catalogue, lang, service_id))}
         return {"booking_window": window.id}
 
     # date and time
@@ -195,7 +198,7 @@ class ValidateBookingForm(AppointmentForm):
         if isinstance(value, bool):
             return {"booking_consent": value, **({} if value else {"booking_name": None, "booking_contact": None})}
         return {"booking_consent": None,
-                **leave_prompt(tracker, "booking_consent", atext("consent_unclear", reply_language(tracker)))}
+                **leave_prompt(tracker, "booking_consent", text("consent_unclear", reply_language(tracker)))}
 
     async def extract_booking_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
@@ -205,7 +208,7 @@ class ValidateBookingForm(AppointmentForm):
     def _anonymous(self, tracker: Tracker, lang: str) -> dict[str, Any]:
         """The user would rather not give a name or contact: no personal data at all."""
         return {"booking_consent": False, "booking_name": None, "booking_contact": None,
-                **leave_prompt(tracker, "booking_confirmed", atext("name_refused", lang))}
+                **leave_prompt(tracker, "booking_confirmed", text("name_refused", lang))}
 
     async def validate_booking_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
@@ -213,10 +216,10 @@ class ValidateBookingForm(AppointmentForm):
         if latest_intent(tracker) in ("deny", "skip"):
             return {**self._anonymous(tracker, lang), **keep}
         if short_reply(str(value or "")) in ("affirm", "any"):  # "yess" at "your name?" is not a name
-            return {"booking_name": None, **keep, **leave_prompt(tracker, "booking_name", atext("need_booking_name", lang))}
+            return {"booking_name": None, **keep, **leave_prompt(tracker, "booking_name", text("need_booking_name", lang))}
         name = normalise_name(clean_name(str(value or "")))
         if isinstance(name, Invalid):
-            return {"booking_name": None, **keep, **leave_prompt(tracker, "booking_name", name.message(lang))}
+            return {"booking_name": None, **keep, **leave_prompt(tracker, "booking_name", invalid_text(name, lang))}
         return {"booking_name": name, **keep}
 
     async def extract_booking_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -234,7 +237,7 @@ class ValidateBookingForm(AppointmentForm):
             return {**self._anonymous(tracker, lang), **keep}
         contact = find_contact(str(value or ""))
         if isinstance(contact, Invalid):
-            return {"booking_contact": None, **keep, **leave_prompt(tracker, "booking_contact", contact.message(lang))}
+            return {"booking_contact": None, **keep, **leave_prompt(tracker, "booking_contact", invalid_text(contact, lang))}
         return {"booking_contact": contact.value, **keep}
 
     # confirmation: the booking itself
@@ -253,7 +256,7 @@ class ValidateBookingForm(AppointmentForm):
             return {"booking_confirmed": False, "appointment_stopped": True}
         lang = reply_language(tracker)
         if value is not True:
-            return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", atext("confirm_unclear", lang))}
+            return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", text("confirm_unclear", lang))}
         consent = tracker.get_slot("booking_consent") is True
         st = store()
         result = st.book(
@@ -268,18 +271,18 @@ class ValidateBookingForm(AppointmentForm):
             return {"booking_confirmed": True, "booking_code": result.appointment.code,
                     "booking_repeated": result.repeated}
         if result.status == "busy":
-            return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", atext("busy", lang))}
+            return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", text("busy", lang))}
         if result.status == "limit":  # the cap on active bookings (appointments.settings): list them, or stop
             cap = max_per_conversation() if result.limit == "conversation" else max_per_contact()
             return {"booking_confirmed": None, **leave_prompt(
-                tracker, "booking_confirmed", atext(f"booking_limit_{result.limit}", lang, n=cap),
-                [{"title": atext("button_my_appointments", lang), "payload": "/my_appointments"},
-                 {"title": atext("button_no_booking", lang), "payload": "/deny"}])}
+                tracker, "booking_confirmed", text(f"booking_limit_{result.limit}", lang, n=cap),
+                [{"title": text("button_my_appointments", lang), "payload": "/my_appointments"},
+                 {"title": text("button_no_booking", lang), "payload": "/deny"}])}
         # taken in the meantime (or no longer bookable): choose again
         window = st.catalogue.window(tracker.get_slot("booking_window"))
         start = iso_start(tracker.get_slot("booking_start"))
         reason = unavailable_reason(st, result.status, result.day, slot_label(start, lang), start.date(), window, lang) \
-            if start is not None else atext("confirm_unclear", lang)
+            if start is not None else text("confirm_unclear", lang)
         return {"booking_confirmed": None, "booking_start": None, **leave_prompt(
             tracker, "booking_start", with_options(reason, result.alternatives, st, lang),
             slot_buttons(result.alternatives, lang))}
@@ -291,14 +294,14 @@ class AskBookingService(AskSlot):
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         # the article comes with the first question; after a note ("好的，大同。") only the question
         key = "ask_service_again" if tracker.get_slot("form_prompt") else "ask_service"
-        return atext(key, lang), service_buttons(get_catalogue(), lang, tracker.get_slot("booking_window"))
+        return text(key, lang), service_buttons(get_catalogue(), lang, tracker.get_slot("booking_window"))
 
 
 class AskBookingWindow(AskSlot):
     slot = "booking_window"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_window", lang), window_buttons(get_catalogue(), lang, tracker.get_slot("booking_service"))
+        return text("ask_window", lang), window_buttons(get_catalogue(), lang, tracker.get_slot("booking_service"))
 
 
 class AskBookingStart(AskSlot):
@@ -306,16 +309,16 @@ class AskBookingStart(AskSlot):
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         slots = nearest_slots(tracker.get_slot("booking_window"), tracker.get_slot("booking_service"))
-        return atext("ask_start" if slots else "ask_start_none", lang), slot_buttons(slots, lang)
+        return text("ask_start" if slots else "ask_start_none", lang), slot_buttons(slots, lang)
 
 
 class AskBookingConsent(AskSlot):
     slot = "booking_consent"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_consent", lang, days=retention_days()), [
-            {"title": atext("button_agree", lang), "payload": "/affirm"},
-            {"title": atext("button_anonymous", lang), "payload": "/deny"},
+        return text("ask_consent", lang, days=retention_days()), [
+            {"title": text("button_agree", lang), "payload": "/affirm"},
+            {"title": text("button_anonymous", lang), "payload": "/deny"},
         ]
 
 
@@ -323,14 +326,14 @@ class AskBookingName(AskSlot):
     slot = "booking_name"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_name", lang), []
+        return text("ask_name", lang), []
 
 
 class AskBookingContact(AskSlot):
     slot = "booking_contact"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_contact", lang), []
+        return text("ask_contact", lang), []
 
 
 class AskBookingConfirmed(AskSlot):
@@ -341,21 +344,21 @@ class AskBookingConfirmed(AskSlot):
         start = iso_start(tracker.get_slot("booking_start"))
         window = catalogue.window(tracker.get_slot("booking_window"))
         lines = [
-            atext("ask_confirm", lang),
-            atext("line_service", lang, value=catalogue.service(tracker.get_slot("booking_service")).name(lang)),
-            atext("line_window", lang, value=window.name(lang)),
-            atext("line_time", lang, value=slot_label(start, lang) if start else "?", minutes=window.slot_minutes),
+            text("ask_confirm", lang),
+            text("line_service", lang, value=catalogue.service(tracker.get_slot("booking_service")).name(lang)),
+            text("line_window", lang, value=window.name(lang)),
+            text("line_time", lang, value=slot_label(start, lang) if start else "?", minutes=window.slot_minutes),
         ]
         if tracker.get_slot("booking_consent") is True:
-            lines += [atext("line_name", lang, value=tracker.get_slot("booking_name") or ""),
-                      atext("line_contact", lang, value=mask_contact(tracker.get_slot("booking_contact")))]
+            lines += [text("line_name", lang, value=tracker.get_slot("booking_name") or ""),
+                      text("line_contact", lang, value=mask_contact(tracker.get_slot("booking_contact")))]
         else:
-            lines.append(atext("line_anonymous", lang))
+            lines.append(text("line_anonymous", lang))
         if start is not None and store().schedule.day(window.id, start.date()).estimated:
-            lines.append(atext("estimated_note", lang))
+            lines.append(text("estimated_note", lang))
         return "\n".join(lines), [
-            {"title": atext("button_confirm", lang), "payload": "/affirm"},
-            {"title": atext("button_no_booking", lang), "payload": "/deny"},
+            {"title": text("button_confirm", lang), "payload": "/affirm"},
+            {"title": text("button_no_booking", lang), "payload": "/deny"},
         ]
 
 
@@ -370,9 +373,9 @@ class ActionBookingResult(Action):
         code = tracker.get_slot("booking_code")
         booked = store().get(code) if code and tracker.get_slot("booking_confirmed") else None
         if booked is None:
-            dispatcher.utter_message(text=atext("booking_stopped", lang), buttons=[book_button(lang)])
+            dispatcher.utter_message(text=text("booking_stopped", lang), buttons=[book_button(lang)])
             return reset_events()
-        head = atext("booked_repeated" if tracker.get_slot("booking_repeated") else "booked", lang,
+        head = text("booked_repeated" if tracker.get_slot("booking_repeated") else "booked", lang,
                      code=booked.display_code)
         body = appointment_lines(booked, lang, with_code=False)
         contact = get_catalogue().contact_text(booked.window_id, lang)

@@ -31,17 +31,19 @@ from actions.appointment_forms.formatting import (
     appointment_lines,
     book_button,
     code_buttons,
+    invalid_text,
     slot_buttons,
+    slot_label,
     window_title,
 )
 from actions.appointment_forms.forms import AppointmentForm, reset_events
 from actions.appointment_forms.times import Pick, nearest_slots, pick_start, unavailable_reason, with_options
-from actions.appointment_texts import atext
 from actions.form_base import AskSlot, entity, join, latest_intent, leave_note, leave_prompt, take_prompt, typed
 from actions.language import reply_language
+from actions.texts import text
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, format_code, normalise_code
-from appointments.dates import DateError, parse_when, slot_label
+from appointments.dates import DateError, parse_when
 from appointments.keys import conversation_digest
 from appointments.settings import proof_attempts, proof_window_s
 from appointments.store import Appointment
@@ -75,7 +77,7 @@ def opened(tracker: Tracker) -> Appointment | None:
 def _not_found(tracker: Tracker, code: str, lang: str, keep: dict[str, Any]) -> dict[str, Any]:
     """The one answer for every booking this conversation cannot change, whatever the reason."""
     return {"appointment_code": None, "appointment_proof": None, **keep,
-            **leave_prompt(tracker, "appointment_code", atext("code_not_found", lang, code=format_code(code)))}
+            **leave_prompt(tracker, "appointment_code", text("code_not_found", lang, code=format_code(code)))}
 
 
 class CodeForm(AppointmentForm, ABC):
@@ -109,7 +111,7 @@ class CodeForm(AppointmentForm, ABC):
         code = common.find_code(str(value or "")) or normalise_code(str(value or ""))
         if code is None:
             return {"appointment_code": None, **keep,
-                    **leave_prompt(tracker, "appointment_code", Invalid("code", "bad_code").message(lang))}
+                    **leave_prompt(tracker, "appointment_code", invalid_text(Invalid("code", "bad_code"), lang))}
         status = store().access(code, tracker.sender_id).status
         if status == "not_found":
             return _not_found(tracker, code, lang, keep)
@@ -129,10 +131,10 @@ class CodeForm(AppointmentForm, ABC):
         code = tracker.get_slot("appointment_code") or ""
         contact = find_contact(str(value or ""))
         if isinstance(contact, Invalid):
-            return {"appointment_proof": None, **keep, **leave_prompt(tracker, "appointment_proof", contact.message(lang))}
+            return {"appointment_proof": None, **keep, **leave_prompt(tracker, "appointment_proof", invalid_text(contact, lang))}
         if not _may_try_proof(tracker):
             return {"appointment_proof": None, "appointment_code": None, "appointment_stopped": True, **keep,
-                    **leave_note(tracker, atext("proof_throttled", lang))}
+                    **leave_note(tracker, text("proof_throttled", lang))}
         grant = store().prove(code, tracker.sender_id, contact.value)
         if grant is None:
             return _not_found(tracker, code, lang, keep)
@@ -166,7 +168,7 @@ class ValidateCancelForm(CodeForm):
         if value is False:
             return {"cancel_confirmed": False, "appointment_stopped": True}
         return {"cancel_confirmed": None,
-                **leave_prompt(tracker, "cancel_confirmed", atext("cancel_confirm_unclear", reply_language(tracker)))}
+                **leave_prompt(tracker, "cancel_confirmed", text("cancel_confirm_unclear", reply_language(tracker)))}
 
 
 class ValidateRescheduleForm(CodeForm):
@@ -217,12 +219,12 @@ class ValidateRescheduleForm(CodeForm):
                 return {"reschedule_start": None, "booking_request": None,
                         **_not_found(tracker, code, lang, {})}
             if result.status == "busy":
-                text = atext("busy", lang)
+                said = text("busy", lang)
             else:
-                reason = unavailable_reason(st, result.status, result.day, slot_label(pick.start, lang), pick.start.date(),
-                                      window, lang)
-                text = with_options(reason, result.alternatives, st, lang)
-            pick = Pick(None, text, result.alternatives)
+                reason = unavailable_reason(st, result.status, result.day, slot_label(pick.start, lang),
+                                            pick.start.date(), window, lang)
+                said = with_options(reason, result.alternatives, st, lang)
+            pick = Pick(None, said, result.alternatives)
         return {"reschedule_start": None, "booking_request": None,
                 **leave_prompt(tracker, "reschedule_start", pick.text, slot_buttons(pick.slots, lang))}
 
@@ -238,10 +240,10 @@ class AskCode(AskSlot, ABC):
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         mine = store().list_for_conversation(tracker.sender_id)
-        text = atext(self.key, lang)
+        question = text(self.key, lang)
         if mine:
-            text += "\n" + atext("ask_code_yours", lang)
-        return text, code_buttons(mine, lang)
+            question += "\n" + text("ask_code_yours", lang)
+        return question, code_buttons(mine, lang)
 
 
 class AskCancelCode(AskCode):
@@ -262,7 +264,7 @@ class AskAppointmentProof(AskSlot):
     slot = "appointment_proof"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_proof", lang, code=format_code(tracker.get_slot("appointment_code") or "????????")), []
+        return text("ask_proof", lang, code=format_code(tracker.get_slot("appointment_code") or "????????")), []
 
 
 class AskCancelConfirmed(AskSlot):
@@ -270,11 +272,11 @@ class AskCancelConfirmed(AskSlot):
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         current = opened(tracker)
-        lines = [atext("ask_cancel_confirm", lang),
+        lines = [text("ask_cancel_confirm", lang),
                  *(appointment_lines(current, lang, personal=False) if current else [])]
         return "\n".join(lines), [
-            {"title": atext("button_cancel_it", lang), "payload": "/affirm"},
-            {"title": atext("button_keep_it", lang), "payload": "/deny"},
+            {"title": text("button_cancel_it", lang), "payload": "/affirm"},
+            {"title": text("button_keep_it", lang), "payload": "/deny"},
         ]
 
 
@@ -284,10 +286,10 @@ class AskRescheduleStart(AskSlot):
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         current = opened(tracker)
         if current is None:
-            return atext("ask_start_none", lang), []
+            return text("ask_start_none", lang), []
         slots = [s for s in nearest_slots(current.window_id, current.service_id) if s.start != current.start]
         window = get_catalogue().window(current.window_id)
-        return atext("ask_reschedule_start", lang, code=current.display_code, slot=slot_label(current.start, lang),
+        return text("ask_reschedule_start", lang, code=current.display_code, slot=slot_label(current.start, lang),
                      window=window_title(window, lang)), slot_buttons(slots, lang)
 
 
@@ -295,7 +297,7 @@ def _unchanged(tracker: Tracker, code: str | None, lang: str) -> str:
     """The outcome when the user kept the appointment (or never named one), after the note the form
     left when it ended (too many attempts, or gave up)."""
     _, note, _ = take_prompt(tracker, "")
-    return join(lang, note, atext("kept", lang, code=format_code(code)) if code else atext("nothing_changed", lang))
+    return join(lang, note, text("kept", lang, code=format_code(code)) if code else text("nothing_changed", lang))
 
 
 class ActionCancelResult(Action):
@@ -313,11 +315,11 @@ class ActionCancelResult(Action):
         if result.ok:
             a = result.appointment
             assert a is not None
-            text = atext("cancelled", lang, code=shown, slot=slot_label(a.start, lang),
-                         window=window_title(get_catalogue().window(a.window_id), lang))
+            said = text("cancelled", lang, code=shown, slot=slot_label(a.start, lang),
+                        window=window_title(get_catalogue().window(a.window_id), lang))
         else:  # one answer whatever the reason
-            text = atext("code_not_found", lang, code=shown)
-        dispatcher.utter_message(text=text, buttons=[book_button(lang)])
+            said = text("code_not_found", lang, code=shown)
+        dispatcher.utter_message(text=said, buttons=[book_button(lang)])
         return reset_events()
 
 
@@ -332,9 +334,9 @@ class ActionRescheduleResult(Action):
         if moved is None:
             dispatcher.utter_message(text=_unchanged(tracker, code, lang))
             return reset_events()
-        text = atext("rescheduled", lang, code=moved.display_code, slot=slot_label(moved.start, lang),
-                     window=window_title(get_catalogue().window(moved.window_id), lang))
+        said = text("rescheduled", lang, code=moved.display_code, slot=slot_label(moved.start, lang),
+                    window=window_title(get_catalogue().window(moved.window_id), lang))
         if moved.estimated:
-            text += "\n" + atext("estimated_note", lang)
-        dispatcher.utter_message(text=text, buttons=after_booking_buttons(moved.code, lang))
+            said += "\n" + text("estimated_note", lang)
+        dispatcher.utter_message(text=said, buttons=after_booking_buttons(moved.code, lang))
         return reset_events()

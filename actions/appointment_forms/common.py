@@ -53,6 +53,11 @@ def now() -> dt.datetime:
 _stores: dict[str, AppointmentStore] = {}
 
 
+def forget_stores() -> None:
+    """Drop the opened stores: the next :func:`store` opens ``APPOINTMENTS_DATABASE_URL`` afresh."""
+    _stores.clear()
+
+
 def store() -> AppointmentStore:
     """The store for ``APPOINTMENTS_DATABASE_URL``, opened once per URL and catalogue."""
     url = database_url()

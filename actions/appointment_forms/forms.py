@@ -14,13 +14,13 @@ from rasa_sdk.types import DomainDict
 
 from actions.appointment_forms import common
 from actions.appointment_forms.common import ALL_SLOTS, DIGRESSIONS, find_code, iso_start, service_in
-from actions.appointment_forms.formatting import when_label, window_title
-from actions.appointment_texts import atext
+from actions.appointment_forms.formatting import slot_label, when_label, window_title
 from actions.choices import is_question, short_reply
 from actions.form_base import TypedForm, entity, latest_intent, typed
+from actions.texts import text
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, find_contact
-from appointments.dates import DateError, parse_when, slot_label
+from appointments.dates import DateError, parse_when
 
 
 class AppointmentForm(TypedForm, ABC):
@@ -47,7 +47,7 @@ class AppointmentForm(TypedForm, ABC):
         return {slot: None, "appointment_stopped": True}
 
     def need(self, slot: str, lang: str) -> str:
-        return atext(f"need_{slot}", lang)
+        return text(f"need_{slot}", lang)
 
     def reads(self, slot: str, reply: str, tracker: Tracker) -> bool:
         """Names, dates and codes answer their questions whatever the NLU thought ("work permit",

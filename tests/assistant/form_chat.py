@@ -12,11 +12,15 @@ action when the form is done. A form is opened as the rules open it: the appoint
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import inspect
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -27,9 +31,12 @@ from actions.appointment_forms import (
     ActionBookingResult,
     ActionCancelResult,
     ActionRescheduleResult,
+    common,
 )
 from actions.eligibility import ActionEligibilityResult
 from actions.form_base import AskSlot, TypedForm
+from appointments.catalogue import get_catalogue
+from appointments.workdays import TZ
 from bot.nlu.extraction import extractor
 from policy_kb.lang import detect
 
@@ -54,6 +61,37 @@ def nlu_entities(text: str) -> list[dict]:
     entities = [e.as_rasa() for e in extractor().extract(text)]
     lang = detect(text)
     return [*entities, {"entity": "language", "value": lang}] if lang else entities
+
+
+#: "Now" in every form test: Friday 27 November 2026, 10:00 in Shanghai.
+NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
+
+
+class Clock:
+    """The forms' "now", which a test may move (``clock.now = ...``)."""
+
+    def __init__(self, now: dt.datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@contextmanager
+def fresh_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Clock]:
+    """A new appointments database in ``tmp_path``, the default catalogue and a fixed clock, for one test."""
+    monkeypatch.setenv("APPOINTMENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.sqlite3'}")
+    monkeypatch.delenv("APPOINTMENTS_CATALOGUE_OVERRIDES", raising=False)
+    monkeypatch.delenv("APPOINTMENTS_RETENTION_DAYS", raising=False)
+    get_catalogue.cache_clear()
+    common.forget_stores()
+    clock = Clock()
+    monkeypatch.setattr(common, "now", clock)
+    try:
+        yield clock
+    finally:
+        get_catalogue.cache_clear()
+        common.forget_stores()
 
 
 def run(action: Action, tracker: Tracker) -> tuple[list[dict], list[dict]]:

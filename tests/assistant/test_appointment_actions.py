@@ -11,6 +11,7 @@ import datetime as dt
 import inspect
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,32 +33,14 @@ from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, format_code
 from appointments.workdays import TZ
 from tests.assistant.conftest import make_tracker, run_action
-from tests.assistant.form_chat import FormChat, nlu_entities, payloads, text_of
-
-NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)  # a Friday
-
-
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+from tests.assistant.form_chat import NOW, Clock, FormChat, fresh_store, nlu_entities, payloads, text_of
 
 
 @pytest.fixture(autouse=True)
-def clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Clock:
-    """A fresh appointments database and catalogue per test, and a fixed "now"."""
-    monkeypatch.setenv("APPOINTMENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.sqlite3'}")
-    monkeypatch.delenv("APPOINTMENTS_CATALOGUE_OVERRIDES", raising=False)
-    monkeypatch.delenv("APPOINTMENTS_RETENTION_DAYS", raising=False)
-    get_catalogue.cache_clear()
-    appt._stores.clear()
-    c = Clock(NOW)
-    monkeypatch.setattr(appt, "now", c)
-    yield c
-    get_catalogue.cache_clear()
-    appt._stores.clear()
+def clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Clock]:
+    """A fresh appointments database and catalogue per test, and a fixed "now" (a Friday)."""
+    with fresh_store(monkeypatch, tmp_path) as c:
+        yield c
 
 
 def at(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> dt.datetime:

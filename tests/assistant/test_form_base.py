@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,23 +18,14 @@ from rasa_sdk import Tracker
 
 from actions.appointment_forms import common as appt
 from actions.form_base import DIGRESSIONS, LEAVING
-from appointments.catalogue import get_catalogue
 from appointments.workdays import TZ
-from tests.assistant.form_chat import FORMS, ROOT, VALIDATORS, FormChat, payloads, text_of
-
-NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
+from tests.assistant.form_chat import FORMS, ROOT, VALIDATORS, FormChat, fresh_store, payloads, text_of
 
 
 @pytest.fixture(autouse=True)
-def _store_and_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("APPOINTMENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.sqlite3'}")
-    monkeypatch.delenv("APPOINTMENTS_CATALOGUE_OVERRIDES", raising=False)
-    get_catalogue.cache_clear()
-    appt._stores.clear()
-    monkeypatch.setattr(appt, "now", lambda: NOW)
-    yield
-    get_catalogue.cache_clear()
-    appt._stores.clear()
+def _store_and_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    with fresh_store(monkeypatch, tmp_path):
+        yield
 
 
 def booking(lang: str = "zh") -> FormChat:
