@@ -376,7 +376,7 @@ class ActionBookingResult(Action):
             dispatcher.utter_message(text=text("booking_stopped", lang), buttons=[book_button(lang)])
             return reset_events()
         head = text("booked_repeated" if tracker.get_slot("booking_repeated") else "booked", lang,
-                     code=booked.display_code)
+                    code=booked.display_code)
         body = appointment_lines(booked, lang, with_code=False)
         contact = get_catalogue().contact_text(booked.window_id, lang)
         dispatcher.utter_message(text="\n".join([head, *body, contact]),

@@ -290,7 +290,7 @@ class AskRescheduleStart(AskSlot):
         slots = [s for s in nearest_slots(current.window_id, current.service_id) if s.start != current.start]
         window = get_catalogue().window(current.window_id)
         return text("ask_reschedule_start", lang, code=current.display_code, slot=slot_label(current.start, lang),
-                     window=window_title(window, lang)), slot_buttons(slots, lang)
+                    window=window_title(window, lang)), slot_buttons(slots, lang)
 
 
 def _unchanged(tracker: Tracker, code: str | None, lang: str) -> str:
