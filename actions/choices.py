@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from appointments.dates import cn_int
+from lexicon.numerals import cn_int
 
 Option = dict[str, Any]  # a button: {"title": ..., "payload": "/intent{json}"}
 

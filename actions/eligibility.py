@@ -41,7 +41,7 @@ from actions.language import reply_language
 from actions.policy import ranked_answers
 from actions.texts import text
 from actions.verdict import PARTS, part, part_buttons, summary
-from bot.nlu.numbers import parse_number
+from lexicon.numerals import parse_number
 from policy_kb.eligibility.engine import evaluate
 from policy_kb.eligibility.profile import DEGREES, MAX_FIELD_CHARS, ProfileError, parse_profile
 from policy_kb.lang import word_units

@@ -7,8 +7,9 @@ plus the provincial window, with operator defaults and *placeholders* for contac
 untracked YAML file named by ``APPOINTMENTS_CATALOGUE_OVERRIDES`` is merged on top, by id, so a
 deployment sets its real addresses and hours without editing tracked files.
 
-Everything is validated on load (:class:`CatalogueError` says which entry and field is wrong), so a
-typo in an override fails at start-up instead of in the middle of a conversation.
+Everything is validated on load by the pydantic models below (:class:`CatalogueError` names the file,
+the entry and field, and what is wrong), so a typo in an override fails at start-up instead of in the
+middle of a conversation.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ import copy
 import datetime as dt
 import os
 import re
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
+from pydantic import ConstrainedInt, Field, StrictBool, root_validator, validator
+
+from datafile import IsoDate, Model, Text, ValidationError, fail_at, problems
+from lexicon.match import TermMatcher
+from lexicon.normalize import fold
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yml"
 OVERRIDES_ENV = "APPOINTMENTS_CATALOGUE_OVERRIDES"
@@ -42,54 +47,150 @@ class UnknownId(KeyError):
         return str(self.args[0]) if self.args else "unknown id"
 
 
-@dataclass(frozen=True)
-class Period:
+class Id(str):
+    """An id like ``work_permit``: a-z first, then a-z, 0-9 or _, 2 to 40 characters."""
+
+    @classmethod
+    def __get_validators__(cls) -> Iterator[Callable[[Any], str]]:
+        yield cls.validate
+
+    @classmethod
+    def validate(cls, value: Any) -> str:
+        if not isinstance(value, str) or not _ID.match(value):
+            raise ValueError("expected an id like 'work_permit' (a-z, 0-9, _)")
+        return value
+
+
+class ClockTime(dt.time):
+    """A time of day written "HH:MM" (quoted: YAML 1.1 reads an unquoted 09:00 as a base-60 number)."""
+
+    @classmethod
+    def __get_validators__(cls) -> Iterator[Callable[[Any], dt.time]]:
+        yield cls.validate
+
+    @classmethod
+    def validate(cls, value: Any) -> dt.time:
+        if isinstance(value, int):
+            raise ValueError(f'quote the time, e.g. "09:00" (YAML read it as the number {value})')
+        m = _HHMM.match(value) if isinstance(value, str) else None
+        if not m:
+            raise ValueError('expected a time "HH:MM"')
+        return dt.time(int(m[1]), int(m[2]))
+
+
+class _ArticleNumber(ConstrainedInt):
+    strict, ge, le = True, 1, 25
+
+
+class _SlotMinutes(ConstrainedInt):
+    strict, ge, le = True, 5, 240
+
+
+class _Capacity(ConstrainedInt):
+    strict, ge, le = True, 1, 100
+
+
+class _HorizonDays(ConstrainedInt):
+    strict, ge, le = True, 1, 366
+
+
+class _NoticeMinutes(ConstrainedInt):
+    strict, ge, le = True, 0, 7 * 24 * 60
+
+
+class Period(Model):
     """One opening period of a working day; the gaps between periods are breaks (lunch)."""
 
-    start: dt.time
-    end: dt.time
+    start: ClockTime
+    end: ClockTime
+
+    @root_validator(skip_on_failure=True)
+    @classmethod
+    def _end_after_start(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if values["end"] <= values["start"]:
+            raise ValueError(f"end {values['end']:%H:%M} is not after start {values['start']:%H:%M}")
+        return values
 
 
-@dataclass(frozen=True)
-class Contact:
+class Contact(Model):
     """A window's contact details; ``placeholder`` means the operator has not configured them yet."""
 
-    placeholder: bool
-    address_zh: str | None = None
-    address_en: str | None = None
-    phone: str | None = None
-    email: str | None = None
+    placeholder: StrictBool = True
+    address_zh: Text | None = None
+    address_en: Text | None = None
+    phone: Text | None = None
+    email: Text | None = None
+
+    @root_validator(skip_on_failure=True)
+    @classmethod
+    def _details_match_placeholder(cls, values: dict[str, Any]) -> dict[str, Any]:
+        filled = any(values[k] is not None for k in ("address_zh", "address_en", "phone", "email"))
+        if values["placeholder"] and filled:
+            raise ValueError("details are set but placeholder is still true; set placeholder: false")
+        if not values["placeholder"] and not filled:
+            raise ValueError("placeholder is false but no address, phone or email is set")
+        return values
 
 
-@dataclass(frozen=True)
-class Service:
-    id: str
-    article: int  # 1..25, the article of 晋发〔2017〕47号 the service comes from
-    name_zh: str
-    name_en: str
+class Service(Model):
+    id: Id
+    article: _ArticleNumber  # 1..25, the article of 晋发〔2017〕47号 the service comes from
+    name_zh: Text
+    name_en: Text
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
 
 
-@dataclass(frozen=True)
-class Window:
-    id: str
-    level: str  # "provincial" | "city"
-    city_zh: str
-    city_en: str
-    aliases: tuple[str, ...]
-    keywords: tuple[str, ...]  # level words ("省级", "provincial"): they match, but weaker than places
-    name_zh: str
-    name_en: str
+class _Calendar(Model):
+    """Dates that override the national calendar (for every window, or in a window's own entry)."""
+
+    closed_dates: frozenset[IsoDate] = frozenset()
+    extra_working_dates: frozenset[IsoDate] = frozenset()
+
+    @root_validator(skip_on_failure=True)
+    @classmethod
+    def _not_both(cls, values: dict[str, Any]) -> dict[str, Any]:
+        both = sorted(values["closed_dates"] & values["extra_working_dates"])
+        if both:
+            raise ValueError(f"dates both closed and extra working: {', '.join(map(str, both))}")
+        return values
+
+
+class Window(_Calendar):
+    id: Id
+    level: Literal["provincial", "city"]
+    city_zh: Text
+    city_en: Text
+    aliases: tuple[Text, ...] = ()
+    keywords: tuple[Text, ...] = ()  # level words ("省级", "provincial"): they match, but weaker than places
+    name_zh: Text
+    name_en: Text
     hours: tuple[Period, ...]
-    hours_operator_default: bool
-    slot_minutes: int
-    capacity: int
-    contact: Contact
-    services: tuple[str, ...] | None  # None: every service in the catalogue
-    closed_dates: frozenset[dt.date]
-    extra_working_dates: frozenset[dt.date]
+    hours_operator_default: StrictBool = Field(False, alias="operator_default")
+    slot_minutes: _SlotMinutes
+    capacity: _Capacity
+    contact: Contact = Contact()
+    services: tuple[str, ...] | None = None  # None: every service in the catalogue
+
+    @validator("hours")
+    @classmethod
+    def _hours_in_order(cls, hours: tuple[Period, ...]) -> tuple[Period, ...]:
+        if not hours:
+            raise ValueError("at least one opening period is needed")
+        for a, b in zip(hours, hours[1:], strict=False):
+            if b.start < a.end:
+                raise ValueError(f"periods must be in order and not overlap ({a.end:%H:%M} > {b.start:%H:%M})")
+        return hours
+
+    @root_validator(skip_on_failure=True)
+    @classmethod
+    def _periods_hold_a_slot(cls, values: dict[str, Any]) -> dict[str, Any]:
+        slot = values["slot_minutes"]
+        for i, p in enumerate(values["hours"]):
+            if _minutes(p.end) - _minutes(p.start) < slot:
+                fail_at(cls, ("hours", i), f"period {p.start:%H:%M}-{p.end:%H:%M} is shorter than one slot ({slot} min)")
+        return values
 
     def name(self, lang: str) -> str:
         return self.name_zh if lang == "zh" else self.name_en
@@ -101,11 +202,45 @@ class Window:
         return self.services is None or service_id in self.services
 
 
-@dataclass(frozen=True)
-class BookingRules:
-    horizon_days: int  # the last bookable day is today + horizon_days
-    min_notice_minutes: int  # a slot must start at least this long after "now"
-    operator_default: bool
+class BookingRules(Model):
+    horizon_days: _HorizonDays = Field(default=30)  # the last bookable day is today + horizon_days
+    min_notice_minutes: _NoticeMinutes = Field(default=0)  # a slot must start at least this long after "now"
+    operator_default: StrictBool = False
+
+
+class _Document(Model):
+    """The whole catalogue.yml (after the operator's overrides are merged in)."""
+
+    booking: BookingRules = BookingRules()
+    calendar: _Calendar = _Calendar()
+    defaults: dict[str, Any] = {}  # applied to every window that does not say otherwise
+    services: tuple[Service, ...]
+    windows: tuple[Window, ...]  # the provincial window first
+
+    @validator("services")
+    @classmethod
+    def _services(cls, services: tuple[Service, ...]) -> tuple[Service, ...]:
+        _unique(cls, [s.id for s in services], "service")
+        return services
+
+    @validator("windows")
+    @classmethod
+    def _windows(cls, windows: tuple[Window, ...], values: dict[str, Any]) -> tuple[Window, ...]:
+        _unique(cls, [w.id for w in windows], "window")
+        known = {s.id for s in values.get("services", ())}
+        for i, w in enumerate(windows):
+            unknown = [sid for sid in w.services or () if sid not in known]
+            if unknown and "services" in values:
+                fail_at(cls, (i, "services"), f"unknown service id {unknown[0]!r}")
+        return windows
+
+
+def _unique(model: type[Model], ids: list[str], kind: str) -> None:
+    if not ids:
+        raise ValueError(f"at least one {kind} is needed")
+    for i, entry_id in enumerate(ids):
+        if ids.index(entry_id) != i:
+            fail_at(model, (i, "id"), "duplicate id")
 
 
 @dataclass(frozen=True)
@@ -136,7 +271,7 @@ class Catalogue:
         the provincial window and the Taiyuan city window, so the conversation should ask.
         "太原市" or "Taiyuan City" name the city window, "省级"/"provincial" the provincial one.
         """
-        folded = _fold(text)
+        folded = fold(text)
         if not folded:
             return []
         scored: list[tuple[tuple[int, int], int, Window]] = []
@@ -175,36 +310,15 @@ class Catalogue:
         return "\n".join(lines)
 
 
-def _fold(text: str) -> str:
-    """NFKC + casefold, so full-width letters and capitals match; ü kept (Lüliang)."""
-    return unicodedata.normalize("NFKC", text or "").casefold().strip()
+@lru_cache(maxsize=256)
+def _terms(terms: tuple[str, ...]) -> TermMatcher[None]:
+    return TermMatcher((t, None) for t in terms)
 
 
-def _longest_match(folded: str, terms: tuple[str, ...]) -> int:
-    best = 0
-    for term in terms:
-        t = _fold(term)
-        if not t:
-            continue
-        # ASCII terms match whole words only, so "dating" never matches a city
-        if _whole_word(t, folded) if t.isascii() else t in folded:
-            best = max(best, len(t))
-    return best
-
-
-def _is_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
-def _whole_word(term: str, text: str) -> bool:
-    """Whether ``term`` occurs in ``text`` not next to an ASCII letter or digit (no regex: linear)."""
-    at = text.find(term)
-    while at != -1:
-        end = at + len(term)
-        if (at == 0 or not _is_word_char(text[at - 1])) and (end == len(text) or not _is_word_char(text[end])):
-            return True
-        at = text.find(term, at + 1)
-    return False
+def _longest_match(text: str, terms: tuple[str, ...]) -> int:
+    """The length of the longest of ``terms`` in ``text`` (ASCII ones as whole words: "dating" is no city)."""
+    hit = _terms(terms).longest(text, normalised=True)
+    return len(hit.term) if hit else 0
 
 
 # --------------------------------------------------------------------------- loading
@@ -220,13 +334,15 @@ def load_catalogue(path: Path | str | None = None, overrides: Path | str | None 
     sources = [str(path)]
     if overrides is None:
         overrides = os.environ.get(OVERRIDES_ENV) or None
+    over = None
     if overrides:
         over_path = Path(overrides)
         if not over_path.is_file():
             raise CatalogueError(f"{OVERRIDES_ENV}: no such file: {over_path}")
-        raw = merge_overrides(raw, _read_yaml(over_path))
+        over = _read_yaml(over_path)
+        raw = merge_overrides(raw, over)
         sources.append(str(over_path))
-    return _build(raw, tuple(sources))
+    return _build(raw, tuple(sources), over)
 
 
 @lru_cache(maxsize=1)
@@ -319,178 +435,55 @@ def _mapping(value: Any, where: str) -> Mapping[str, Any]:
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-_CONTACT_FIELDS = ("address_zh", "address_en", "phone", "email")
 
 
-def _build(raw: dict[str, Any], sources: tuple[str, ...]) -> Catalogue:
-    booking = _mapping(raw.get("booking") or {}, "booking")
-    rules = BookingRules(
-        horizon_days=_int(booking.get("horizon_days", 30), "booking.horizon_days", 1, 366),
-        min_notice_minutes=_int(booking.get("min_notice_minutes", 0), "booking.min_notice_minutes", 0, 7 * 24 * 60),
-        operator_default=bool(booking.get("operator_default", False)),
-    )
-    cal = _mapping(raw.get("calendar") or {}, "calendar")
-    closed = _dates(cal.get("closed_dates"), "calendar.closed_dates")
-    extra = _dates(cal.get("extra_working_dates"), "calendar.extra_working_dates")
-    _no_overlap(closed, extra, "calendar")
-
-    services: dict[str, Service] = {}
-    for i, s in enumerate(_list(raw.get("services"), "services")):
-        where = f"services[{i}]"
-        s = _mapping(s, where)
-        sid = _id(s.get("id"), f"{where}.id")
-        where = f"services.{sid}"
-        if sid in services:
-            raise CatalogueError(f"{where}: duplicate id")
-        services[sid] = Service(
-            id=sid,
-            article=_int(s.get("article"), f"{where}.article", 1, 25),
-            name_zh=_text(s.get("name_zh"), f"{where}.name_zh"),
-            name_en=_text(s.get("name_en"), f"{where}.name_en"),
-        )
-    if not services:
-        raise CatalogueError("services: at least one service is needed")
-
-    defaults = _mapping(raw.get("defaults") or {}, "defaults")
-    windows: dict[str, Window] = {}
-    for i, w in enumerate(_list(raw.get("windows"), "windows")):
-        w = _mapping(w, f"windows[{i}]")
-        wid = _id(w.get("id"), f"windows[{i}].id")
-        if wid in windows:
-            raise CatalogueError(f"windows.{wid}: duplicate id")
-        windows[wid] = _window(wid, _deep_merge(defaults, w), services)
-    if not windows:
-        raise CatalogueError("windows: at least one window is needed")
-    return Catalogue(services, windows, rules, closed, extra, sources)
-
-
-def _window(wid: str, w: Mapping[str, Any], services: Mapping[str, Service]) -> Window:
-    where = f"windows.{wid}"
-    level = w.get("level")
-    if level not in ("provincial", "city"):
-        raise CatalogueError(f"{where}.level: expected 'provincial' or 'city', got {level!r}")
-    hours = tuple(_period(p, f"{where}.hours[{j}]") for j, p in enumerate(_list(w.get("hours"), f"{where}.hours")))
-    if not hours:
-        raise CatalogueError(f"{where}.hours: at least one opening period is needed")
-    for a, b in zip(hours, hours[1:], strict=False):
-        if b.start < a.end:
-            raise CatalogueError(f"{where}.hours: periods must be in order and not overlap ({a.end:%H:%M} > {b.start:%H:%M})")
-    slot = _int(w.get("slot_minutes"), f"{where}.slot_minutes", 5, 240)
-    for p in hours:
-        if _minutes(p.end) - _minutes(p.start) < slot:
-            raise CatalogueError(f"{where}.hours: period {p.start:%H:%M}-{p.end:%H:%M} is shorter than one slot ({slot} min)")
-    offered = w.get("services")
-    if offered is not None:
-        offered = tuple(_list(offered, f"{where}.services"))
-        for sid in offered:
-            if sid not in services:
-                raise CatalogueError(f"{where}.services: unknown service id {sid!r}")
-    closed = _dates(w.get("closed_dates"), f"{where}.closed_dates")
-    extra = _dates(w.get("extra_working_dates"), f"{where}.extra_working_dates")
-    _no_overlap(closed, extra, where)
-    return Window(
-        id=wid,
-        level=level,
-        city_zh=_text(w.get("city_zh"), f"{where}.city_zh"),
-        city_en=_text(w.get("city_en"), f"{where}.city_en"),
-        aliases=tuple(_text(a, f"{where}.aliases") for a in _list(w.get("aliases"), f"{where}.aliases")),
-        keywords=tuple(_text(a, f"{where}.keywords") for a in _list(w.get("keywords"), f"{where}.keywords")),
-        name_zh=_text(w.get("name_zh"), f"{where}.name_zh"),
-        name_en=_text(w.get("name_en"), f"{where}.name_en"),
-        hours=hours,
-        hours_operator_default=bool(w.get("operator_default", False)),
-        slot_minutes=slot,
-        capacity=_int(w.get("capacity"), f"{where}.capacity", 1, 100),
-        contact=_contact(_mapping(w.get("contact") or {"placeholder": True}, f"{where}.contact"), f"{where}.contact"),
-        services=offered,
-        closed_dates=closed,
-        extra_working_dates=extra,
+def _build(raw: dict[str, Any], sources: tuple[str, ...], over: Mapping[str, Any] | None = None) -> Catalogue:
+    """Validate the merged document; each problem names the file it comes from (the override's when
+    the override sets that value), its path in the document and what is wrong."""
+    raw = _with_defaults(raw)
+    try:
+        doc = _Document.parse_obj(raw)
+    except ValidationError as e:
+        raise CatalogueError("; ".join(f"{_blame(p.loc, raw, over, sources)}: {p}" for p in problems(e, raw))) from None
+    return Catalogue(
+        services={s.id: s for s in doc.services},
+        windows={w.id: w for w in doc.windows},
+        rules=doc.booking,
+        closed_dates=doc.calendar.closed_dates,
+        extra_working_dates=doc.calendar.extra_working_dates,
+        sources=sources,
     )
 
 
-def _contact(c: Mapping[str, Any], where: str) -> Contact:
-    unknown = set(c) - {"placeholder", *_CONTACT_FIELDS}
-    if unknown:
-        raise CatalogueError(f"{where}: unknown field(s) {sorted(unknown)}")
-    values = {k: c.get(k) for k in _CONTACT_FIELDS}
-    for k, v in values.items():
-        if v is not None and not (isinstance(v, str) and v.strip()):
-            raise CatalogueError(f"{where}.{k}: expected text or null")
-    placeholder = c.get("placeholder", True)
-    if not isinstance(placeholder, bool):
-        raise CatalogueError(f"{where}.placeholder: expected true or false")
-    filled = any(v is not None for v in values.values())
-    if placeholder and filled:
-        raise CatalogueError(f"{where}: details are set but placeholder is still true; set placeholder: false")
-    if not placeholder and not filled:
-        raise CatalogueError(f"{where}: placeholder is false but no address, phone or email is set")
-    return Contact(placeholder=placeholder, **{k: (v.strip() if v else None) for k, v in values.items()})
+def _with_defaults(raw: dict[str, Any]) -> dict[str, Any]:
+    """The document with ``defaults`` merged into every window (and empty sections as absent)."""
+    doc = {k: v for k, v in raw.items() if not (k in ("booking", "calendar", "defaults") and v is None)}
+    defaults, windows = doc.get("defaults") or {}, doc.get("windows")
+    if isinstance(defaults, Mapping) and isinstance(windows, list):
+        doc["windows"] = [_deep_merge(defaults, w) if isinstance(w, Mapping) else w for w in windows]
+    return doc
 
 
-def _period(p: Any, where: str) -> Period:
-    p = _mapping(p, where)
-    start, end = _hhmm(p.get("start"), f"{where}.start"), _hhmm(p.get("end"), f"{where}.end")
-    if end <= start:
-        raise CatalogueError(f"{where}: end {end:%H:%M} is not after start {start:%H:%M}")
-    return Period(start, end)
-
-
-def _hhmm(value: Any, where: str) -> dt.time:
-    if isinstance(value, int):  # YAML 1.1 reads an unquoted 09:00 as a base-60 number
-        raise CatalogueError(f"{where}: quote the time, e.g. \"09:00\" (YAML read it as the number {value})")
-    m = _HHMM.match(value) if isinstance(value, str) else None
-    if not m:
-        raise CatalogueError(f"{where}: expected a time \"HH:MM\", got {value!r}")
-    return dt.time(int(m[1]), int(m[2]))
+def _blame(loc: tuple[int | str, ...], raw: Mapping[str, Any], over: Mapping[str, Any] | None,
+           sources: tuple[str, ...]) -> str:
+    """The file that set the value at ``loc``: the override if it has that entry's key, else the shipped file."""
+    if over is None or not loc:
+        return sources[0]
+    section, rest = loc[0], loc[1:]
+    node = over.get(str(section))
+    if section in ("windows", "services") and rest and isinstance(rest[0], int):
+        entries = raw.get(str(section)) or []
+        entry = entries[rest[0]] if rest[0] < len(entries) and isinstance(entries[rest[0]], Mapping) else {}
+        patch = node.get(entry.get("id")) if isinstance(node, Mapping) else None
+        key = rest[1] if len(rest) > 1 else None
+        if isinstance(patch, Mapping) and (key is None or key in patch):
+            return sources[1]
+        over_defaults = over.get("defaults")
+        if section == "windows" and isinstance(over_defaults, Mapping) and key in over_defaults:
+            return sources[1]
+        return sources[0]
+    return sources[1] if isinstance(node, Mapping) and (not rest or rest[0] in node) else sources[0]
 
 
 def _minutes(t: dt.time) -> int:
     return t.hour * 60 + t.minute
-
-
-def _int(value: Any, where: str, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise CatalogueError(f"{where}: expected a whole number from {lo} to {hi}, got {value!r}")
-    return value
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise CatalogueError(f"{where}: expected non-empty text, got {value!r}")
-    return value.strip()
-
-
-def _id(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not _ID.match(value):
-        raise CatalogueError(f"{where}: expected an id like 'work_permit' (a-z, 0-9, _), got {value!r}")
-    return value
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise CatalogueError(f"{where}: expected a list, got {type(value).__name__}")
-    return value
-
-
-def _dates(value: Any, where: str) -> frozenset[dt.date]:
-    out = set()
-    for v in _list(value, where):
-        if isinstance(v, dt.datetime):
-            v = v.date()
-        if isinstance(v, str):
-            try:
-                v = dt.date.fromisoformat(v.strip())
-            except ValueError:
-                raise CatalogueError(f"{where}: expected dates as YYYY-MM-DD, got {v!r}") from None
-        if not isinstance(v, dt.date):
-            raise CatalogueError(f"{where}: expected dates as YYYY-MM-DD, got {v!r}")
-        out.add(v)
-    return frozenset(out)
-
-
-def _no_overlap(closed: frozenset[dt.date], extra: frozenset[dt.date], where: str) -> None:
-    both = sorted(closed & extra)
-    if both:
-        raise CatalogueError(f"{where}: dates both closed and extra working: {', '.join(map(str, both))}")

@@ -39,6 +39,14 @@ _CODE_SEPARATORS = re.compile(r"[\s\-_]")
 _EMAIL_IN_TEXT = re.compile(rf"(?<![{_LOCAL}])[{_LOCAL}]{{1,64}}@[A-Za-z0-9.-]{{1,253}}")
 #: A phone number inside a sentence: 8 to 32 digits and separators, starting at a digit run's start.
 _PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+|00)?\d[\d\s\-()]{6,30}\d")
+#: A name the writer introduces: "我叫张伟", "姓名：李娜", "my name is Anna Li" (the name itself is group 2).
+_NAME_IN_TEXT = (
+    re.compile(r"(我叫|我的名字是|我的名字叫|名字是|名字叫|姓名[:：是为]?|本人叫)\s{0,3}([\u3400-\u9fff·]{1,4})"),
+    re.compile(r"((?i:my name is|my name's|name is|i am called|i'm called|call me|name:))[ \t]{1,3}"
+               r"([A-Z][A-Za-z'’.-]{0,30}(?:[ \t]{1,2}[A-Z][A-Za-z'’.-]{0,30}){0,3})"),
+)
+#: Fewer digits than this in a number that is no valid contact is not taken for a phone number.
+_MIN_PHONE_DIGITS = 7
 
 
 @dataclass(frozen=True)
@@ -116,6 +124,30 @@ def mask_contact(value: str | None) -> str:
         return f"{local[:min(4, max(1, len(local) // 2))]}***@{domain}"
     number = value[3:] if value.startswith("+86") else value
     return f"{number[:3]}****{number[-4:]}" if len(number) > 7 else "****"
+
+
+def mask_personal_text(text: str) -> str:
+    """Free text as it may be kept (a question for the staff, PIPL): every e-mail address and phone number
+    in it shown as :func:`mask_contact` shows contacts, a number that is no valid contact but has phone
+    length as ``****``, and a name the writer introduces ("我叫张伟", "my name is Anna Li") as ``***``.
+
+    Names are only recognised where they are introduced: a name said otherwise stays, which is why what
+    is kept is still personal data under the one retention rule."""
+
+    def contact(m: re.Match[str]) -> str:
+        found = normalise_contact(m.group(0).rstrip("."))
+        if isinstance(found, Contact):
+            return mask_contact(found.value) + m.group(0)[len(m.group(0).rstrip(".")):]
+        if "@" in m.group(0):
+            return "***@***"
+        return "****" if sum(ch.isdigit() for ch in m.group(0)) >= _MIN_PHONE_DIGITS else m.group(0)
+
+    masked = text
+    for pattern in (_EMAIL_IN_TEXT, _PHONE_IN_TEXT):
+        masked = pattern.sub(contact, masked)
+    for pattern in _NAME_IN_TEXT:
+        masked = pattern.sub(lambda m: m.group(0)[:m.start(2) - m.start()] + "***", masked)
+    return masked
 
 
 def normalise_name(text: str | None) -> str | Invalid:

@@ -42,6 +42,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from appointments.workdays import TZ, to_local
+from lexicon.numerals import WHOLE_NUMBER as NUM
+from lexicon.numerals import cn_int
 
 PARTS = ("morning", "noon", "afternoon", "evening")
 #: The hours each part of the day covers, for filtering slots: [start, end).
@@ -93,31 +95,6 @@ class DateError:
 
 #: Every :attr:`DateError.reason` (the assistant words each one).
 REASONS = ("unrecognised", "no_date", "vague", "invalid_date", "invalid_time", "past")
-
-# --------------------------------------------------------------------------- numbers
-
-_CN_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-NUM = r"(?:\d{1,4}|[零〇一二两俩三四五六七八九十廿]{1,4})"
-
-
-def cn_int(s: str) -> int | None:
-    """An Arabic or Chinese numeral (一..九十九, 两, 俩, 廿, 零五, 二〇二六) as an int; None if malformed."""
-    if s.isdigit():
-        return int(s)
-    s = s.replace("廿", "二十")
-    if "十" in s:
-        head, _, tail = s.partition("十")
-        if "十" in tail or len(head) > 1 or len(tail) > 1:
-            return None
-        tens = 1 if head == "" else _CN_DIGIT.get(head)
-        ones = 0 if tail == "" else _CN_DIGIT.get(tail)
-        if tens is None or ones is None:
-            return None
-        return tens * 10 + ones
-    if s and all(ch in _CN_DIGIT for ch in s):  # positional: 零五 -> 5, 二〇二六 -> 2026
-        return int("".join(str(_CN_DIGIT[ch]) for ch in s))
-    return None
-
 
 # --------------------------------------------------------------------------- normalising
 

@@ -25,6 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bot.nlu.training_data import write_generated
 from policy_kb.source import KB_FILES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ TRAINING_LOCK = MODELS / ".training.lock"
 #: models kept; several clones (CI runs, engineers' branches) share the directory
 KEEP_MODELS = 8
 #: Files and folders whose content decides the model.
-MODEL_INPUTS = ("config.yml", "domain", "data", "bot/nlu", "policy_kb/text.py",
+MODEL_INPUTS = ("config.yml", "domain", "data", "bot/nlu", "extraction", "lexicon", "policy_kb/text.py",
                 *(f"policy_kb/data/{name}" for name in KB_FILES))
 
 
@@ -69,8 +70,6 @@ def training_env(rasa_cache: Path = RASA_CACHE) -> dict[str, str]:
 
 def ensure_model(quiet: bool = False) -> Path:
     """The model for the current inputs, training it first if it does not exist."""
-    from bot.nlu.training_data import write_generated
-
     write_generated()
     path = model_path()
     if path.exists():

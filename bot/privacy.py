@@ -1,9 +1,10 @@
 """Personal data: one retention rule across every store, and deletion on request (PIPL).
 
-Two stores hold what people tell the assistant: the appointments table (names, contacts, links to
+Three stores hold what people tell the assistant: the questions kept for the staff
+(:mod:`policy_kb.unanswered`, masked, by keyed conversation hash), the appointments table (names, contacts, links to
 conversations) and Rasa's tracker store, whose ``SQLTrackerStore`` keeps every event of every
 conversation (the user's own words, "我叫张伟，电话 13800138000", slot values) and only ever inserts:
-session expiry limits what Rasa *loads*, not what it *keeps*. So this module deletes from both:
+session expiry limits what Rasa *loads*, not what it *keeps*. So this module deletes from all three:
 
 - :func:`delete_conversations` - every tracker event of the given sender ids (a WeChat unsubscribe
   calls it with ``["wx:" + openid]``; it is synchronous database I/O, so call it off the event loop);
@@ -44,6 +45,7 @@ from appointments.contacts import Contact
 from appointments.keys import conversation_digest
 from appointments.settings import retention_days
 from appointments.store import AppointmentStore, contact_or_raise, open_store
+from policy_kb.unanswered import UnansweredStore, default_store
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Rasa's tracker file when ``TRACKER_SQLITE_PATH`` is unset (the runner starts Rasa with the same).
@@ -102,6 +104,10 @@ def tracker_engine() -> Engine | None:
     return create_engine(url, future=True)
 
 
+def _unanswered(kb_engine: Engine | None) -> UnansweredStore:
+    return UnansweredStore(kb_engine) if kb_engine is not None else default_store()
+
+
 def _has_events(engine: Engine) -> bool:
     return inspect(engine).has_table("events")
 
@@ -109,9 +115,12 @@ def _has_events(engine: Engine) -> bool:
 # --------------------------------------------------------------------------- the three operations
 
 
-def delete_conversations(sender_ids: Iterable[str], engine: Engine | None = None) -> int:
-    """Delete every tracker event of these conversations; returns how many events went."""
+def delete_conversations(sender_ids: Iterable[str], engine: Engine | None = None, kb_engine: Engine | None = None) -> int:
+    """Delete every tracker event of these conversations, and the questions they left for the staff
+    (:mod:`policy_kb.unanswered`, on ``kb_engine``, default the KB database); returns how many events went."""
     ids = sorted({s for s in sender_ids if s})
+    if ids:
+        _unanswered(kb_engine).delete_conversations(conversation_digest(s) for s in ids)
     own = engine is None
     engine = engine or tracker_engine()
     if engine is None or not ids:
@@ -130,10 +139,11 @@ def delete_conversations(sender_ids: Iterable[str], engine: Engine | None = None
 
 
 def purge_expired(now: dt.datetime | None = None, days: int | None = None, engine: Engine | None = None,
-                  store: AppointmentStore | None = None) -> dict[str, int]:
-    """The retention purge: tracker sessions and appointments' personal data older than ``days``
-    (default ``APPOINTMENTS_RETENTION_DAYS``). Returns counts: ``tracker_events``,
-    ``tracker_conversations`` (emptied entirely), ``appointments`` (records stripped), ``retention_days``."""
+                  store: AppointmentStore | None = None, kb_engine: Engine | None = None) -> dict[str, int]:
+    """The retention purge: tracker sessions, appointments' personal data and the questions kept for the
+    staff older than ``days`` (default ``APPOINTMENTS_RETENTION_DAYS``). Returns counts: ``tracker_events``,
+    ``tracker_conversations`` (emptied entirely), ``appointments`` (records stripped),
+    ``unanswered_questions``, ``retention_days``."""
     days = retention_days() if days is None else days
     if days < 0:
         raise ValueError("days must be 0 or more")
@@ -147,8 +157,9 @@ def purge_expired(now: dt.datetime | None = None, days: int | None = None, engin
     finally:
         if own_store:
             store.engine.dispose()
+    questions = _unanswered(kb_engine).purge(days, now=now)
     return {"retention_days": days, "tracker_events": events, "tracker_conversations": conversations,
-            "appointments": stripped}
+            "appointments": stripped, "unanswered_questions": questions}
 
 
 def forget_contact(contact: str, engine: Engine | None = None, store: AppointmentStore | None = None) -> dict[str, int]:

@@ -1,4 +1,4 @@
-"""Performance fixes to Rasa 3.6.21 internals, applied when the Rasa process loads our components.
+"""Performance fixes to Rasa 3.6.21 internals, applied by :mod:`bot.rasa_server` when a Rasa server starts.
 
 Rasa checks every action server response with ``jsonschema.validate(response, schema)``. That
 convenience function re-validates the (constant) schema against the Draft 2020-12 meta-schema and

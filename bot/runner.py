@@ -56,7 +56,8 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import IO
 
-from bot.model import ROOT, ensure_model, rasa_command
+from bot.model import ROOT, ensure_model
+from bot.rasa_server import patched_rasa
 
 VAR = ROOT / "var"
 LOOPBACK = "127.0.0.1"
@@ -367,7 +368,7 @@ class Services:
 
     def start_rasa(self, model: Path, i: int) -> subprocess.Popen:
         """Rasa replica ``i``, pinned to a CPU of ``RASA_CPUS`` when given."""
-        cmd = rasa_command("run", "--model", str(model), "--interface", self.rasa_interface,
+        cmd = patched_rasa("run", "--model", str(model), "--interface", self.rasa_interface,
                            "--port", str(self.rasa_port + i), "--endpoints", self.endpoints,
                            "--credentials", "credentials.yml", "--enable-api", "--auth-token", self.api_token)
         if self.rasa_cpus:

@@ -6,10 +6,10 @@ word averages about 1.5 characters), English otherwise. Text with neither (emoji
 language and the caller keeps the conversation's current one.
 
 Script: Chinese written in traditional characters (the closing clause invites talent from Hong Kong,
-Macao and Taiwan) is answered in traditional characters. Both conversions are OpenCC's (``t2s``, and
-``s2tw`` for replies: Taiwan's standard forms, which Hong Kong and Macao readers read too); this is
-their one home. :func:`is_traditional` counts the characters each conversion would change: text is
-traditional when more of its characters are traditional-only than simplified-only.
+Macao and Taiwan) is answered in traditional characters. Both conversions are OpenCC's and live in
+:mod:`lexicon.normalize` (matching needs ``t2s`` below this package). :func:`is_traditional` counts
+the characters each conversion would change: text is traditional when more of its characters are
+traditional-only than simplified-only.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-import opencc
+from lexicon.normalize import to_simplified, to_traditional
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -25,38 +25,29 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _HAN_PER_WORD = 1.5
-_T2S = opencc.OpenCC("t2s")
-_S2T = opencc.OpenCC("s2tw")
 
 
-def _han_and_words(text: str) -> tuple[int, int]:
+def han_and_words(text: str) -> tuple[int, int]:
+    """How many Han characters and Latin words ``text`` has: the counts every "how much does it say" uses."""
     return len(_HAN.findall(text)), len(_LATIN_WORD.findall(text))
 
 
 def word_units(text: str) -> int:
     """How much ``text`` says: its Latin words plus its Han characters, one unit each."""
-    return sum(_han_and_words(text))
+    return sum(han_and_words(text))
 
 
 def detect(text: str, default: Lang | None = None) -> Lang | None:
     """``zh``/``en`` for ``text``, or ``default`` when it has no letters of either script."""
-    han, words = _han_and_words(text)
+    han, words = han_and_words(text)
     if han == 0 and words == 0:
         return default
     return "zh" if han > words * _HAN_PER_WORD else "en"
 
 
-def to_simplified(text: str) -> str:
-    return _T2S.convert(text)
-
-
-def to_traditional(text: str) -> str:
-    return _S2T.convert(text)
-
-
 def is_traditional(text: str) -> bool:
     """Whether ``text`` is Chinese written in traditional characters (False without Han characters)."""
     han = _HAN.findall(text)
-    traditional_only = sum(_T2S.convert(c) != c for c in han)
-    simplified_only = sum(_S2T.convert(c) != c for c in han)
+    traditional_only = sum(to_simplified(c) != c for c in han)
+    simplified_only = sum(to_traditional(c) != c for c in han)
     return traditional_only > simplified_only

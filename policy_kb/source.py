@@ -8,6 +8,7 @@ here: every article has both languages, every fact names an existing article, id
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,14 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 #: Files the KB database is built from; their content hash decides when to rebuild it.
 KB_FILES = ("articles.yml", "units.yml", "facts.yml", "questions.yml", "synonyms.yml")
 FACT_KINDS = ("category", "benefit", "procedure")
+#: Question variants service-window staff attached from users' questions (:mod:`policy_kb.staff_variants`),
+#: in questions.yml's format, reviewed like any KB change; ``KB_STAFF_VARIANTS`` names another file. Part of
+#: the KB's digest, not of the model's inputs: attaching one needs a KB rebuild, not a training.
+STAFF_VARIANTS = "questions_staff.yml"
+
+
+def staff_variants_file() -> Path:
+    return Path(os.environ.get("KB_STAFF_VARIANTS") or DATA_DIR / STAFF_VARIANTS)
 
 
 class SourceError(ValueError):
@@ -160,12 +169,20 @@ def _questions(doc: dict[str, Any]) -> tuple[tuple[ArticleRef, str, str], ...]:
     return tuple(out)
 
 
+def _staff_questions() -> tuple[tuple[ArticleRef, str, str], ...]:
+    path = staff_variants_file()
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
+    return _questions({"questions": (doc or {}).get("questions") or []})
+
+
 def source_digest() -> str:
     """SHA-256 over the KB files: the KB database records it and rebuilds when it changes."""
     h = hashlib.sha256()
     for name in KB_FILES:
         h.update(name.encode())
         h.update((DATA_DIR / name).read_bytes())
+    staff = staff_variants_file()
+    h.update(b"staff:" + (staff.read_bytes() if staff.exists() else b""))
     return h.hexdigest()
 
 
@@ -183,7 +200,7 @@ def load_source() -> PolicySource:
         units=units,
         facts=_facts(facts_doc),
         fields=tuple(facts_doc.get("fields") or ()),
-        questions=_questions(_read("questions.yml")),
+        questions=_questions(_read("questions.yml")) + _staff_questions(),
         synonyms=tuple(_read("synonyms.yml")["concepts"]),
         digest=source_digest(),
     )

@@ -2,10 +2,11 @@
 
 One :class:`Analyzer` turns documents and queries alike into tokens:
 
-* normalisation: NFKC (full-width to half-width), traditional to simplified (OpenCC ``t2s``), lower case;
+* normalisation: :func:`lexicon.normalize.normalize` (NFKC, traditional to simplified, lower case);
 * concepts: every term of a synonym concept (``policy_kb/data/synonyms.yml`` and the policy's fields
   in ``facts.yml``), in either language, adds the token ``@<concept>``: this is what lets "green card"
-  find 绿卡 and "PR" find 永久居留. Longest terms win and matches do not overlap, so 永久居留 is
+  find 绿卡 and "PR" find 永久居留. The terms are found by :class:`lexicon.match.TermMatcher`
+  (longest terms win, matches do not overlap, English terms whole words only), so 永久居留 is
   permanent residence and not also a residence permit;
 * Chinese runs: jieba in search mode, with the KB's own terms as a user dictionary (a private
   ``jieba.Tokenizer``: jieba's default dictionary is process-global and Rasa has its own);
@@ -15,24 +16,18 @@ One :class:`Analyzer` turns documents and queries alike into tokens:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from functools import cached_property
 
 import jieba
 import spacy
 
-from policy_kb.lang import to_simplified
+from lexicon.match import TermMatcher
+from lexicon.normalize import normalize
 from policy_kb.source import DATA_DIR, PolicySource
 
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[a-z0-9][a-z0-9'’&.%+-]*(?:\s+[a-z0-9][a-z0-9'’&.%+-]*)*")
-_WORD_CHAR = "a-z0-9"
-
-
-def normalize(text: str) -> str:
-    """NFKC, simplified characters, lower case: the form every matching step works on."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
 
 
 def concept_terms(source: PolicySource) -> dict[str, list[str]]:
@@ -45,34 +40,21 @@ def concept_terms(source: PolicySource) -> dict[str, list[str]]:
     return {cid: sorted({normalize(t) for t in terms if t}) for cid, terms in concepts.items()}
 
 
-def _alternation(terms: dict[str, str]) -> re.Pattern[str]:
-    """One regex over all terms, longest first, so the longest term at a position wins."""
-    ordered = sorted(terms, key=len, reverse=True)
-    return re.compile("|".join(_term_pattern(t) for t in ordered) or r"(?!x)x")
-
-
-def _term_pattern(term: str) -> str:
-    escaped = re.escape(term)
-    if term.isascii():  # whole words only: "pr" must not match inside "program"
-        return rf"(?<![{_WORD_CHAR}]){escaped}(?![{_WORD_CHAR}])"
-    return escaped
-
-
 class Analyzer:
     """Tokeniser shared by the index and the queries (the same pipeline on both sides)."""
 
     def __init__(self, source: PolicySource) -> None:
         self._concepts = concept_terms(source)
-        zh_terms = {t: cid for cid, terms in self._concepts.items() for t in terms if not t.isascii()}
+        zh_terms = [(t, cid) for cid, terms in self._concepts.items() for t in terms if not t.isascii()]
         # English terms are matched on lemmas, so "starting a business" meets "start a business".
-        en_terms = {
-            lemmas: cid
+        en_terms = [
+            (lemmas, cid)
             for cid, terms in self._concepts.items()
             for t in terms
             if t.isascii() and (lemmas := " ".join(self._english(t)))
-        }
-        self._zh_re, self._zh_concept = _alternation(zh_terms), zh_terms
-        self._en_re, self._en_concept = _alternation(en_terms), en_terms
+        ]
+        self._zh = TermMatcher(zh_terms, last_wins=True)
+        self._en = TermMatcher(en_terms, last_wins=True)
         self.user_words = self._dictionary_words(source)
         self._stop_zh = {
             line.strip()
@@ -110,8 +92,7 @@ class Analyzer:
         return self._concepts_in(norm, lemmas)
 
     def _concepts_in(self, norm: str, lemmas: str) -> list[str]:
-        found = [self._zh_concept[m.group(0)] for m in self._zh_re.finditer(norm)]
-        return found + [self._en_concept[m.group(0)] for m in self._en_re.finditer(lemmas)]
+        return self._zh.values(norm, normalised=True) + self._en.values(lemmas, normalised=True)
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens of ``text``: concept tokens, Chinese words, English lemmas."""

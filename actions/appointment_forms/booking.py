@@ -40,6 +40,7 @@ from actions.texts import text
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, mask_contact, normalise_name
 from appointments.dates import DateError, parse_when
+from appointments.results import BookingStatus
 from appointments.settings import max_per_contact, max_per_conversation
 from appointments.store import retention_days
 
@@ -266,18 +267,19 @@ class ValidateBookingForm(AppointmentForm):
             contact=tracker.get_slot("booking_contact") if consent else None,
             lang=lang, conversation_id=tracker.sender_id,
         )
-        if result.ok:
-            assert result.appointment is not None
-            return {"booking_confirmed": True, "booking_code": result.appointment.code,
-                    "booking_repeated": result.repeated}
-        if result.status == "busy":
-            return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", text("busy", lang))}
-        if result.status == "limit":  # the cap on active bookings (appointments.settings): list them, or stop
-            cap = max_per_conversation() if result.limit == "conversation" else max_per_contact()
-            return {"booking_confirmed": None, **leave_prompt(
-                tracker, "booking_confirmed", text(f"booking_limit_{result.limit}", lang, n=cap),
-                [{"title": text("button_my_appointments", lang), "payload": "/my_appointments"},
-                 {"title": text("button_no_booking", lang), "payload": "/deny"}])}
+        match result.status:
+            case BookingStatus.BOOKED:
+                assert result.appointment is not None
+                return {"booking_confirmed": True, "booking_code": result.appointment.code,
+                        "booking_repeated": result.repeated}
+            case BookingStatus.BUSY:
+                return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", text("busy", lang))}
+            case BookingStatus.LIMIT:  # the cap on active bookings (appointments.settings): list them, or stop
+                cap = max_per_conversation() if result.limit == "conversation" else max_per_contact()
+                return {"booking_confirmed": None, **leave_prompt(
+                    tracker, "booking_confirmed", text(f"booking_limit_{result.limit}", lang, n=cap),
+                    [{"title": text("button_my_appointments", lang), "payload": "/my_appointments"},
+                     {"title": text("button_no_booking", lang), "payload": "/deny"}])}
         # taken in the meantime (or no longer bookable): choose again
         window = st.catalogue.window(tracker.get_slot("booking_window"))
         start = iso_start(tracker.get_slot("booking_start"))

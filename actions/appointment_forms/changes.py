@@ -45,6 +45,7 @@ from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, format_code, normalise_code
 from appointments.dates import DateError, parse_when
 from appointments.keys import conversation_digest
+from appointments.results import AccessStatus, BookingStatus
 from appointments.settings import proof_attempts, proof_window_s
 from appointments.store import Appointment
 from bot.ratelimit import RateLimiter
@@ -91,7 +92,7 @@ class CodeForm(AppointmentForm, ABC):
         if tracker.get_slot("appointment_stopped"):
             return []
         code = tracker.get_slot("appointment_code")
-        proof = ["appointment_proof"] if code and store().access(code, tracker.sender_id).status == "proof" else []
+        proof = ["appointment_proof"] if code and store().access(code, tracker.sender_id).status is AccessStatus.PROOF else []
         return ["appointment_code", *proof, self.last_slot]
 
     def reads(self, slot: str, reply: str, tracker: Tracker) -> bool:
@@ -112,8 +113,7 @@ class CodeForm(AppointmentForm, ABC):
         if code is None:
             return {"appointment_code": None, **keep,
                     **leave_prompt(tracker, "appointment_code", invalid_text(Invalid("code", "bad_code"), lang))}
-        status = store().access(code, tracker.sender_id).status
-        if status == "not_found":
+        if store().access(code, tracker.sender_id).status is AccessStatus.NOT_FOUND:
             return _not_found(tracker, code, lang, keep)
         return {"appointment_code": code, "appointment_proof": None, **keep}  # open, or ask for the proof
 
@@ -212,18 +212,18 @@ class ValidateRescheduleForm(CodeForm):
         if pick.start is not None:
             result = st.reschedule(code, pick.start, conversation_id=tracker.sender_id,
                                    grant=tracker.get_slot("appointment_proof"))
-            if result.ok:
-                return {"reschedule_start": pick.start.isoformat(), "booking_request": None}
-            window = st.catalogue.window(current.window_id)
-            if result.status == "not_found":  # cancelled or past in the meantime
-                return {"reschedule_start": None, "booking_request": None,
-                        **_not_found(tracker, code, lang, {})}
-            if result.status == "busy":
-                said = text("busy", lang)
-            else:
-                reason = unavailable_reason(st, result.status, result.day, slot_label(pick.start, lang),
-                                            pick.start.date(), window, lang)
-                said = with_options(reason, result.alternatives, st, lang)
+            match result.status:
+                case BookingStatus.RESCHEDULED:
+                    return {"reschedule_start": pick.start.isoformat(), "booking_request": None}
+                case BookingStatus.NOT_FOUND | BookingStatus.NOT_ACTIVE:  # cancelled or past in the meantime
+                    return {"reschedule_start": None, "booking_request": None,
+                            **_not_found(tracker, code, lang, {})}
+                case BookingStatus.BUSY:
+                    said = text("busy", lang)
+                case _:
+                    reason = unavailable_reason(st, result.status, result.day, slot_label(pick.start, lang),
+                                                pick.start.date(), st.catalogue.window(current.window_id), lang)
+                    said = with_options(reason, result.alternatives, st, lang)
             pick = Pick(None, said, result.alternatives)
         return {"reschedule_start": None, "booking_request": None,
                 **leave_prompt(tracker, "reschedule_start", pick.text, slot_buttons(pick.slots, lang))}

@@ -20,6 +20,7 @@ from appointments.catalogue import Catalogue, Service, get_catalogue
 from appointments.contacts import normalise_code
 from appointments.store import AppointmentStore, database_url, open_store
 from appointments.workdays import now_local, to_local
+from lexicon.normalize import fold
 
 #: How many slots to offer as buttons.
 N_OPTIONS = 4
@@ -117,10 +118,6 @@ def clean_name(text: str) -> str:
     return _NAME_PREFIX.sub("", (text or "").strip()).strip().rstrip("。.!！")
 
 
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").casefold().strip()
-
-
 def service_in(tracker: Tracker, text: Any) -> str | None:
     """The catalogue service the latest message names: the NLU's ``service`` entity (the KB's terms and
     synonyms: "社保", "the green card"), else ``text`` read by :func:`resolve_service`."""
@@ -140,14 +137,14 @@ def resolve_service(value: Any, catalogue: Catalogue, window_id: str | None = No
     if v.isdigit():
         n = int(v)
         return offered[n - 1].id if 1 <= n <= len(offered) else None
-    folded = _fold(v)
+    folded = fold(v)
     if len(folded) < 2:
         return None
-    hits = [s for s in offered if folded in _fold(s.name_zh) or folded in _fold(s.name_en)]
+    hits = [s for s in offered if folded in fold(s.name_zh) or folded in fold(s.name_en)]
     if len(hits) == 1:
         return hits[0].id
     # a name inside a request ("我要预约就业服务", "book me for employment services"), the longest first
-    named = sorted((s for s in offered for n in (s.name_zh, s.name_en) if len(n) >= 4 and _fold(n) in folded),
+    named = sorted((s for s in offered for n in (s.name_zh, s.name_en) if len(n) >= 4 and fold(n) in folded),
                    key=lambda s: -max(len(s.name_zh), len(s.name_en)))
     if named:
         return named[0].id
@@ -161,7 +158,7 @@ _NOT_NAMES = frozenset({"the", "for", "and", "with", "about", "help", "please", 
 def _by_words(folded: str, offered: list[Service]) -> str | None:
     """The one service two of whose English words the text uses ("hospital appointment help")."""
     words = set(_WORD.findall(folded)) - _NOT_NAMES
-    scored = [(len(words & (set(_WORD.findall(_fold(s.name_en))) - _NOT_NAMES)), s.id) for s in offered]
+    scored = [(len(words & (set(_WORD.findall(fold(s.name_en))) - _NOT_NAMES)), s.id) for s in offered]
     best = max((n for n, _ in scored), default=0)
     hits = [sid for n, sid in scored if n == best]
     return hits[0] if best >= 2 and len(hits) == 1 else None

@@ -14,6 +14,7 @@ from actions.appointment_forms.formatting import date_error_text, date_label, ho
 from actions.texts import text
 from appointments.catalogue import Window
 from appointments.dates import DateError, parse_when
+from appointments.results import BookingStatus
 from appointments.store import AppointmentStore, FreeSlot
 from appointments.workdays import DayStatus
 
@@ -27,30 +28,32 @@ class Pick:
     slots: tuple[FreeSlot, ...] = ()
 
 
-def unavailable_reason(st: AppointmentStore, status: str, day: DayStatus | None, asked: str, date: dt.date,
-                 window: Window, lang: str) -> str:
+def unavailable_reason(st: AppointmentStore, status: BookingStatus, day: DayStatus | None, asked: str,
+                       date: dt.date, window: Window, lang: str) -> str:
     """Why ``asked`` cannot be booked, from the store's ``status`` (and the day's, for a closed day)."""
     rules = st.catalogue.rules
-    if status == "full":
-        return text("reason_full", lang, when=asked)
-    if status == "past":
-        return text("reason_past", lang, when=asked, minutes=rules.min_notice_minutes)
-    if status == "beyond_horizon":
-        return text("reason_beyond_horizon", lang, days=rules.horizon_days)
-    if status == "closed":
-        label = date_label(date, lang)
-        if day is not None and day.kind == "holiday" and day.holiday(lang):
-            reason = text("reason_holiday", lang, day=label, holiday=day.holiday(lang))
-        elif day is not None and day.kind == "weekend":
-            reason = text("reason_weekend", lang, day=label)
-        else:
-            reason = text("reason_closed", lang, day=label)
-        return reason + (text("reason_closed_estimated", lang) if day is not None and day.estimated else "")
-    if status == "lunch_break":
-        return text("reason_lunch_break", lang, when=asked)
-    if status == "outside_hours":
-        return text("reason_outside_hours", lang, when=asked, hours=hours_text(window))
-    return text("reason_not_slot_start", lang, minutes=window.slot_minutes)
+    match status:
+        case BookingStatus.FULL:
+            return text("reason_full", lang, when=asked)
+        case BookingStatus.PAST:
+            return text("reason_past", lang, when=asked, minutes=rules.min_notice_minutes)
+        case BookingStatus.BEYOND_HORIZON:
+            return text("reason_beyond_horizon", lang, days=rules.horizon_days)
+        case BookingStatus.CLOSED:
+            label = date_label(date, lang)
+            if day is not None and day.kind == "holiday" and day.holiday(lang):
+                reason = text("reason_holiday", lang, day=label, holiday=day.holiday(lang))
+            elif day is not None and day.kind == "weekend":
+                reason = text("reason_weekend", lang, day=label)
+            else:
+                reason = text("reason_closed", lang, day=label)
+            return reason + (text("reason_closed_estimated", lang) if day is not None and day.estimated else "")
+        case BookingStatus.LUNCH_BREAK:
+            return text("reason_lunch_break", lang, when=asked)
+        case BookingStatus.OUTSIDE_HOURS:
+            return text("reason_outside_hours", lang, when=asked, hours=hours_text(window))
+        case _:
+            return text("reason_not_slot_start", lang, minutes=window.slot_minutes)
 
 
 def with_options(reason: str, slots: tuple[FreeSlot, ...], st: AppointmentStore, lang: str) -> str:

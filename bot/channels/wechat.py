@@ -18,7 +18,8 @@ for a passive reply, retrying up to three times in all. This channel:
    answer goes out afterwards through the customer-service API. Exactly one of the two happens: the
    deliverer claims the message with ``SET NX`` first;
 5. renders the assistant's messages as one text: the last message's buttons become numbered options
-   (a reply "1" sends the first button's payload), and text beyond 2048 bytes waits for "更多";
+   (a reply "1" sends the first button's payload), and text beyond 2048 bytes waits for "更多"; right
+   after a cited answer, "原文" and "没帮到" are answered here (:mod:`bot.channels.wechat_followups`);
 6. cleans and caps every text (``bot.user_text``) and limits each follower's pace
    (``bot.ratelimit``), answering politely instead of starting a turn.
 
@@ -59,8 +60,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import metrics
-from bot.channels.script import match_script
+from bot.channels.script import in_script
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
+from bot.channels.wechat_followups import Followups
 from bot.channels.wechat_format import (
     Rendered,
     UserState,
@@ -226,6 +228,7 @@ class WeChatInput(InputChannel):
         self.store: Store = make_store(redis_url, prefix)
         self.limiter = RateLimiter(rate_limit, rate_window_s, redis_url, prefix=f"{prefix}ratelimit")
         self.api = CustomerServiceAPI(appid, appsecret, self.store, api_base, timeout=http_timeout)
+        self.followups = Followups(self.store)
         self.counters: Counter[str] = Counter()
         self._local: dict[str, _Local] = {}
         self._tasks: set[asyncio.Task] = set()
@@ -377,6 +380,7 @@ class WeChatInput(InputChannel):
         from bot.privacy import delete_conversations
 
         await self.store.delete(f"user:{openid}")
+        await self.followups.forget(openid)
         try:
             deleted = await asyncio.to_thread(delete_conversations, [sender_id(openid)])
         except Exception:  # noqa: BLE001 - logged; the follower has left either way, the purge catches up
@@ -400,9 +404,10 @@ class WeChatInput(InputChannel):
         # assistant: a polite answer costs no turn, and the pending choices stay as they were
         if not await self._within_rate(openid):
             self.counters["rate_limited"] += 1
-            return texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS]))
+            return in_script(texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS])), text[:MAX_MESSAGE_CHARS])
         if len(clean_user_text(text, MAX_MESSAGE_CHARS + 1)) > MAX_MESSAGE_CHARS:
-            return texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS)
+            return in_script(texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS),
+                             text[:MAX_MESSAGE_CHARS])
         text = clean_user_text(text)
         if not text:
             return message("no_content", "zh")
@@ -417,6 +422,11 @@ class WeChatInput(InputChannel):
             option = state.options[choice - 1]
             meta["wechat"]["option"] = {"number": choice, "title": option.title}
             text = option.payload
+        followup = await self.followups.reply(openid, sender_id(openid), text)
+        if followup is not None:
+            pages = paginate(followup.text, followup.lang)
+            await self._save_state(openid, UserState(state.options, pages[1:]))
+            return pages[0]
         collector = WeChatCollector()
         try:
             turn = meta.setdefault(metrics.TURN_KEY, metrics.turn_id())
@@ -424,11 +434,13 @@ class WeChatInput(InputChannel):
                 text, collector, sender_id=sender_id(openid), input_channel=self.name(), metadata=meta)))
         except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
             logger.exception("WeChat turn for %s failed", _anon(openid))
-        match_script(collector.messages, typed)
+        await self.followups.remember(openid, typed if choice is None else None, collector.messages)
         rendered = render(collector.messages)
         if not rendered.text:  # action server down, crashed action, locked tracker: never silence
             rendered = Rendered(message("service_unavailable", reply_language(text)), [], reply_language(text))
-        pages = paginate(rendered.text, rendered.lang)
+        # the whole reply in the follower's script, the channel's own words (options, "更多") included
+        pages = paginate(in_script(rendered.text, typed), rendered.lang,
+                         hint=in_script(texts("more_hint", rendered.lang), typed))
         await self._save_state(openid, UserState(rendered.options, pages[1:]))
         return pages[0]
 

@@ -120,11 +120,12 @@ def split_utf8(text: str, budget: int) -> list[str]:
     return pieces
 
 
-def paginate(text: str, lang: str = "zh", limit: int = MAX_REPLY_BYTES) -> list[str]:
-    """Pages of at most ``limit`` bytes; every page but the last ends with the "更多" hint."""
+def paginate(text: str, lang: str = "zh", limit: int = MAX_REPLY_BYTES, hint: str | None = None) -> list[str]:
+    """Pages of at most ``limit`` bytes; every page but the last ends with the "更多" hint (``hint``, by
+    default the catalogue's in ``lang``)."""
     if utf8_len(text) <= limit:
         return [text]
-    tail = "\n\n" + texts("more_hint", lang)
+    tail = "\n\n" + (hint or texts("more_hint", lang))
     pieces = split_utf8(text, limit - utf8_len(tail))
     pages = [p.rstrip() + tail for p in pieces[:-1]] + [pieces[-1].lstrip("\n")]
     return [p for p in pages if p.strip()]

@@ -12,7 +12,7 @@ import importlib
 import sys
 
 #: Subcommand modules under ``bot.cli``, in the order ``--help`` lists them.
-SUBCOMMANDS = ("faq", "kb", "eligibility", "appointments", "privacy", "serve")
+SUBCOMMANDS = ("faq", "kb", "unanswered", "eligibility", "appointments", "privacy", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:

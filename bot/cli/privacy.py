@@ -53,7 +53,8 @@ def purge(days: int | None = None) -> int:
     counts = privacy.purge_expired(days=days)
     print(f"Retention {counts['retention_days']} day(s): deleted {counts['tracker_events']} tracker event(s) "
           f"({counts['tracker_conversations']} conversation(s) emptied); removed personal data from "
-          f"{counts['appointments']} appointment record(s).")
+          f"{counts['appointments']} appointment record(s); deleted {counts['unanswered_questions']} question(s) "
+          f"kept for the staff.")
     return 0
 
 

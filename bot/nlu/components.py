@@ -1,6 +1,9 @@
 """Rasa 3.6 graph components: whitespace-safe jieba tokenizer, language detector, KB entities.
 
-Referenced from ``config.yml`` as ``bot.nlu.components.<Class>``.
+Referenced from ``config.yml`` as ``bot.nlu.components.<Class>``. They wrap plain-Python code
+(:mod:`extraction`, :mod:`policy_kb.lang`) for Rasa's graph and decide nothing themselves. Importing
+them changes nothing else in Rasa: the server's patches are applied where it starts
+(:mod:`bot.rasa_server`).
 """
 
 from __future__ import annotations
@@ -18,11 +21,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import rasa_patches
-from bot.nlu.extraction import extractor
+from extraction.entities import extractor
 from policy_kb.lang import detect
-
-rasa_patches.apply()  # this module is what every Rasa process of ours imports (the model's components)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
@@ -96,7 +96,7 @@ class LanguageDetector(_StatelessComponent, EntityExtractorMixin):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class KBEntityExtractor(_StatelessComponent, EntityExtractorMixin):
-    """Profile and policy entities from the KB's terms (see :mod:`bot.nlu.extraction`)."""
+    """Profile and policy entities from the KB's terms (see :mod:`extraction.entities`)."""
 
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.model import ROOT
+from lexicon.normalize import normalize
+from policy_kb.lang import han_and_words
 from policy_kb.source import load_source
-from policy_kb.text import normalize
 
-NLU_DIR = ROOT / "data" / "nlu"
+NLU_DIR = Path(__file__).resolve().parents[2] / "data" / "nlu"
 GENERATED = NLU_DIR / "generated" / "kb_questions.yml"
 #: Generated examples per language: enough to cover every article, few enough that ask_policy does not
 #: swamp the other intents (it was predicted for "can we continue in English?" with 580 of them).
@@ -45,8 +45,7 @@ def _labelled_examples() -> set[str]:
 
 def _is_sentence(text: str) -> bool:
     """Keyword-only variants ("生物工程", "travel subsidy?") read as profile answers: leave them out."""
-    han = len(re.findall(r"[\u4e00-\u9fff]", text))
-    words = len(re.findall(r"[A-Za-z]+", text))
+    han, words = han_and_words(text)
     return han >= 6 or words >= 4
 
 

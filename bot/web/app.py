@@ -46,6 +46,7 @@ from bot import metrics
 from bot.cli.faq import response_json
 from bot.ratelimit import RateLimiter
 from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from bot.web import article, feedback, staff_questions
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
 from bot.web.texts import texts
 from i18n import LANGUAGES
@@ -69,7 +70,7 @@ RATE_WINDOW_S = 60
 
 #: The files under ``/static/``; staff files only when the staff pages are on.
 CHAT_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
-STAFF_FILES = {"staff.js": "text/javascript"}
+STAFF_FILES = {"staff.js": "text/javascript", "staff_unanswered.js": "text/javascript"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -134,6 +135,11 @@ async def health(request: web.Request) -> web.Response:
 
 def _rate_limited() -> web.Response:
     return error(429, "rate_limited", {"Retry-After": str(RATE_WINDOW_S)}, seconds=RATE_WINDOW_S)
+
+
+async def _over_limit(request: web.Request, conversation_id: str) -> web.Response | None:
+    """The refusal of one more request of this conversation past its rate limit, or None."""
+    return None if await _allow(request.app[CONFIG].messages, conversation_id) else _rate_limited()
 
 
 def _printable_ascii(value: str) -> bool:
@@ -214,6 +220,7 @@ async def _chat_turn(request: web.Request, config: Config, conversation_id: str)
         return error(502, "rasa_error")
     # the page needs no recipient id: the conversation's id stays in its cookie
     shown = [{k: v for k, v in m.items() if k != "recipient_id"} for m in replies if isinstance(m, dict)]
+    shown = feedback.with_feedback(shown, config.sessions, conversation_id, message)
     return web.json_response(shown, dumps=_dumps, headers={"Cache-Control": "no-store"})
 
 
@@ -458,4 +465,9 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
     app.router.add_get("/api/staff/check", staff_check)
     app.router.add_get("/api/staff/search", staff_search)
     app.router.add_get("/api/staff/article/{ref}", staff_article)
+    article.register(app)
+    feedback.register(app, sessions_of=lambda r: r.app[CONFIG].sessions,
+                      conversation=lambda r: r.app[CONFIG].sessions.verify(_session_cookie(r)),
+                      refusal=_over_limit, error=error)
+    staff_questions.register(app, staff_only, error)
     return app

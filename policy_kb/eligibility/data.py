@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from i18n import Catalogue
+from i18n import LANGUAGES, Catalogue
 from i18n.joins import joined
 from policy_kb.citation import ArticleRef, parse_ref
 from policy_kb.source import DATA_DIR, Fact, load_source
@@ -59,8 +59,8 @@ def _entry(fact: Fact) -> FactEntry:
     return FactEntry(
         id=fact.id,
         article=fact.article,
-        name={"zh": fact.name.zh, "en": fact.name.en},
-        text={"zh": fact.text.zh, "en": fact.text.en},  # a category's text is its criteria
+        name={lang: fact.name.get(lang) for lang in LANGUAGES},
+        text={lang: fact.text.get(lang) for lang in LANGUAGES},  # a category's text is its criteria
     )
 
 

@@ -60,7 +60,7 @@ def _score(item: dict[str, Any], profile: Profile) -> ItemScore:
     could = [(p, v) for p, v in verdicts if v.value is None and p > points]
     return ItemScore(
         id=item["id"],
-        name={lang: item[f"name_{lang}"] for lang in ("zh", "en")},
+        name=dict(item["name"]),
         points=points,
         max_points=max([points, *(p for p, _ in could)]),
         missing=frozenset().union(*(v.missing for _, v in could)),
@@ -95,11 +95,11 @@ def estimate(profile: Profile) -> Estimate:
 def as_dict(est: Estimate, lang: str) -> dict[str, Any]:
     """The ``work_permit`` part of the pre-check result, in ``lang``."""
     table = load_table()
-    notes = [table[f"basis_{lang}"]]
+    notes = [table["basis"][lang]]
     if est.class_a_direct:
-        notes.append(table["class_a_without_points"][f"note_{lang}"])
+        notes.append(table["class_a_without_points"]["note"][lang])
     if est.class_if_max != est.klass:
-        notes.append(table[f"could_change_{lang}"].format(class_if_max=est.class_if_max, max_points=est.max_points))
+        notes.append(table["could_change"][lang].format(class_if_max=est.class_if_max, max_points=est.max_points))
     return {
         "points": est.points,
         "max_points": est.max_points,

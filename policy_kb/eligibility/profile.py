@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+from lexicon.match import TermMatcher
+from lexicon.normalize import normalize
 from policy_kb.eligibility.data import load_facts
 
 #: Degrees in ascending order: ``degree_at_least`` compares positions in this tuple.
@@ -181,17 +183,23 @@ def parse_profile(data: Mapping[str, Any]) -> Profile:
     return Profile(**values)
 
 
-def normalize(text: str) -> str:
-    """Width- and case-insensitive form for matching: NFKC, case-folded, punctuation as spaces."""
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return " ".join(re.sub(r"[\W_]+", " ", folded).split())
+_NOT_WORD = re.compile(r"[\W_]+")
 
 
-def _contains(text: str, alias: str) -> bool:
-    """``alias`` inside ``text``; Latin aliases only as whole words ("ai" is not in "retail")."""
-    if alias.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(alias)}(?![a-z0-9])", text) is not None
-    return alias in text
+def _words(text: str) -> str:
+    """The matching form (:func:`lexicon.normalize.normalize`) with punctuation as single spaces."""
+    return " ".join(_NOT_WORD.sub(" ", normalize(text)).split())
+
+
+@lru_cache(maxsize=1)
+def _field_terms() -> TermMatcher[tuple[str, bool]]:
+    """Every name and alias of the policy's fields -> (field id, whether it is the field's own name)."""
+    terms = []
+    for f in load_facts().fields:
+        names = {_words(str(f["zh"])), _words(str(f["en"]))}
+        for alias in (f["zh"], f["en"], *f.get("aliases_zh", ()), *f.get("aliases_en", ())):
+            terms.append((str(alias), (f["id"], _words(str(alias)) in names)))
+    return TermMatcher(terms, normalise=_words)
 
 
 def match_field(text: str) -> tuple[str | None, bool | None]:
@@ -202,16 +210,10 @@ def match_field(text: str) -> tuple[str | None, bool | None]:
     True when the match is the field's own name in either language (the policy's words), False when
     only an alias matched (our reading), ``None`` without a match.
     """
-    norm = normalize(text)
-    best: tuple[int, str, bool] | None = None
-    for f in load_facts().fields:
-        names = {normalize(str(f["zh"])), normalize(str(f["en"]))}
-        for alias in (f["zh"], f["en"], *f.get("aliases_zh", ()), *f.get("aliases_en", ())):
-            a = normalize(str(alias))
-            if not a:
-                continue
-            if a == norm:
-                return f["id"], a in names
-            if _contains(norm, a) and (best is None or len(a) > best[0]):
-                best = (len(a), f["id"], a in names)
-    return (best[1], best[2]) if best else (None, None)
+    terms = _field_terms()
+    norm = _words(text)
+    exact = terms.get(norm, normalised=True)
+    if exact is not None:
+        return exact
+    hit = terms.longest(norm, normalised=True)
+    return hit.value if hit else (None, None)

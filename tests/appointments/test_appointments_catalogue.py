@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 
 from appointments import catalogue as cat
 from appointments.catalogue import CatalogueError, UnknownId, load_catalogue
@@ -152,3 +153,40 @@ def test_window_service_restriction(write_overrides) -> None:
     c = load_catalogue(overrides=write_overrides({"windows": {"shuozhou": {"services": ["work_permit"]}}}))
     assert c.window("shuozhou").offers("work_permit") and not c.window("shuozhou").offers("schooling")
     assert c.window("datong").offers("schooling")
+
+
+@pytest.mark.parametrize(
+    ("doc", "path", "problem"),
+    [
+        ({"windows": {"datong": {"hours": [{"start": "9:00", "end": "12:00"}]}}},
+         "windows.datong.hours[0].start", "expected a time \"HH:MM\" (got '9:00')"),
+        ({"windows": {"datong": {"closed_dates": ["2026-12-31"], "extra_working_dates": ["2026-12-31"]}}},
+         "windows.datong", "dates both closed and extra working: 2026-12-31"),
+        ({"windows": {"datong": {"capacity": "3"}}}, "windows.datong.capacity", "(got '3')"),
+        ({"windows": {"datong": {"capcity": 3}}}, "windows.datong.capcity", "extra fields not permitted"),
+        ({"services": {"schooling": {"name_zh": " "}}}, "services.schooling.name_zh", "at least 1 characters"),
+        ({"booking": {"horizon_days": 0}}, "booking.horizon_days", "greater than or equal to 1 (got 0)"),
+    ],
+)
+def test_an_override_mistake_names_the_override_file_the_path_and_the_problem(
+        write_overrides, doc: dict, path: str, problem: str) -> None:
+    overrides = write_overrides(doc)
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(overrides=overrides)
+    assert str(err.value).startswith(f"{overrides}: {path}: ")
+    assert problem in str(err.value)
+
+
+def test_a_mistake_in_the_shipped_file_names_that_file(tmp_path) -> None:
+    doc = yaml.safe_load(cat.DATA_FILE.read_text(encoding="utf-8"))
+    del next(s for s in doc["services"] if s["id"] == "employment")["name_zh"]
+    broken = tmp_path / "catalogue.yml"
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    broken.write_text(text.replace("start: '14:00'", "start: 14:00", 1), encoding="utf-8")
+    with pytest.raises(CatalogueError) as err:
+        load_catalogue(broken)
+    problems = str(err.value).split("; ")
+    assert f"{broken}: services.employment.name_zh: field required" in problems
+    # YAML 1.1 reads an unquoted 14:00 as 840 (base 60): the defaults' hours apply to every window
+    assert f'{broken}: windows.shanxi_provincial.hours[1].start: quote the time, e.g. "09:00" ' \
+           "(YAML read it as the number 840) (got 840)" in problems

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from appointments.dates import REASONS, DateError, When, cn_int, parse_time_of_day, parse_when
+from appointments.dates import REASONS, DateError, When, parse_time_of_day, parse_when
+from lexicon.numerals import cn_int
 from tests.appointments.conftest import NOW, at
 
 D, T = dt.date, dt.time

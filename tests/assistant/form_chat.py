@@ -37,7 +37,7 @@ from actions.eligibility import ActionEligibilityResult
 from actions.form_base import AskSlot, TypedForm
 from appointments.catalogue import get_catalogue
 from appointments.workdays import TZ
-from bot.nlu.extraction import extractor
+from extraction.entities import extractor
 from policy_kb.lang import detect
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,8 @@ def answer(text: str, **kw):
 def test_chinese_question_gets_a_chinese_cited_answer() -> None:
     msg = answer("友谊奖奖金多少")
     assert msg["text"].endswith("（依据：第十四条）") and "10万" in msg["text"]
-    assert [b["payload"] for b in msg["buttons"]] == ["/check_eligibility", "/book_appointment", "/handoff"]
+    assert [b.get("payload") or b["url"] for b in msg["buttons"]] == [
+        "/check_eligibility", "/book_appointment", "/handoff", "/article/14?lang=zh"]
 
 
 def test_english_question_gets_an_english_cited_answer() -> None:
@@ -76,7 +77,8 @@ def test_a_close_call_answers_the_best_article_and_offers_the_others() -> None:
     best_answer, offer = msg["text"].rsplit("\n", 1)
     assert best_answer == candidates[0].answer and best_answer.endswith(cite(candidates[0].article, "en"))
     assert offer == text("also_relevant", "en")
-    assert [b["payload"] for b in msg["buttons"]] == [article_payload(r.article) for r in candidates[1:]]
+    assert [b.get("payload") or b["url"] for b in msg["buttons"]] == [
+        *(article_payload(r.article) for r in candidates[1:]), f"/article/{candidates[0].article}?lang=en"]
 
 
 def test_a_clear_answer_offers_no_other_article() -> None:

@@ -1,15 +1,24 @@
-"""The compiled action-response validator accepts and rejects exactly what Rasa's own check does."""
+"""The Rasa patch: the compiled action-response validator accepts and rejects exactly what Rasa's own
+check does, and it is applied where the Rasa server starts (``python -m bot.rasa_server``), not as a
+side effect of importing an NLU component."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-import bot.nlu.components  # noqa: F401 - importing the components applies the patch, as in the Rasa server
 from bot import rasa_patches
+from bot.model import ROOT
+from bot.rasa_server import APPLIED
+from bot.runner import Services, running
 
 RESPONSES: list[dict[str, Any]] = [
     {"events": [], "responses": []},
@@ -31,12 +40,16 @@ def _upstream_accepts(response: dict[str, Any]) -> bool:
     return True
 
 
-def test_the_server_uses_the_compiled_validator() -> None:
+@pytest.fixture
+def patched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The patch applied in this process, and taken back afterwards."""
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)  # noqa: SLF001
+    rasa_patches.apply()
     assert RemoteAction._validate_action_result is rasa_patches.validate_action_result  # noqa: SLF001
 
 
 @pytest.mark.parametrize("response", RESPONSES)
-def test_same_verdict_as_rasas_own_check(response: dict[str, Any]) -> None:
+def test_same_verdict_as_rasas_own_check(patched: None, response: dict[str, Any]) -> None:
     action = RemoteAction("action_answer_policy", None)
     if _upstream_accepts(response):
         assert action._validate_action_result(response) is True  # noqa: SLF001
@@ -48,3 +61,32 @@ def test_same_verdict_as_rasas_own_check(response: dict[str, Any]) -> None:
 def test_both_verdicts_occur() -> None:
     """The cases above include responses Rasa rejects, so the comparison can fail."""
     assert {_upstream_accepts(r) for r in RESPONSES} == {True, False}
+
+
+def test_importing_the_nlu_components_patches_nothing() -> None:
+    code = ("import bot.nlu.components; from rasa.core.actions.action import RemoteAction; "
+            "from bot import rasa_patches; print(RemoteAction._validate_action_result is rasa_patches.validate_action_result)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert out.stdout.split()[-1] == "False"
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    """A Rasa server started by the runner, as ``make run`` starts it, and serving."""
+    os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path_factory.mktemp("tracker") / "tracker.sqlite3")
+    with running(Services(rasa_port=_free_port(), action_port=_free_port(), with_web=False,
+                          log_dir=tmp_path_factory.mktemp("logs"))) as s:
+        yield s
+
+
+def test_the_running_server_has_the_patch(services: Services) -> None:
+    """The process that answers Rasa's port applied the patch itself (its pid is in the line)."""
+    log = (services.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
+    assert f"{APPLIED} in pid {services.named['rasa'].pid}" in log, log[-2000:]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

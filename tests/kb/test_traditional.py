@@ -88,3 +88,33 @@ def test_wechat_answers_a_traditional_question_in_traditional_characters() -> No
     channel = WeChatInput(token="t" * 32, mode="plain", key_prefix="test-traditional:")
     reply = asyncio.run(channel._converse("o-traditional", "友誼獎獎金多少", {"wechat": {}}, scripted_turn(REPLY)))  # noqa: SLF001
     assert ANSWER_HANT in reply and "我符合條件嗎？" in reply
+
+
+def test_wechat_converts_its_own_catalogue_words_with_the_reply() -> None:
+    """The numbered options' head and the "更多" hint come from the channel's catalogue, after the
+    assistant's messages: they are converted with the reply, not left in simplified characters."""
+    from bot.channels.wechat_texts import texts
+
+    channel = WeChatInput(token="t" * 32, mode="plain", key_prefix="test-traditional-own:")
+    long_reply = [{"text": ANSWER * 60, "buttons": REPLY[0]["buttons"]}]
+    first = asyncio.run(channel._converse("o-traditional-own", "友誼獎獎金多少", {"wechat": {}}, scripted_turn(long_reply)))  # noqa: SLF001
+    assert first.endswith(to_traditional(texts("more_hint", "zh")))
+    pages = [first]
+    while pages[-1].endswith(to_traditional(texts("more_hint", "zh"))):
+        pages.append(asyncio.run(channel._converse("o-traditional-own", "更多", {"wechat": {}}, scripted_turn(long_reply))))  # noqa: SLF001
+    assert to_traditional(texts("options_head", "zh")) in pages[-1] and texts("options_head", "zh") not in pages[-1]
+    assert all(len(page.encode()) <= 2048 for page in pages)
+    simplified = asyncio.run(channel._converse("o-simplified-own", "友谊奖奖金多少", {"wechat": {}}, scripted_turn(REPLY)))  # noqa: SLF001
+    assert texts("options_head", "zh") in simplified
+
+
+def test_the_channels_own_apology_follows_the_script_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn that says nothing gets the KB catalogue's apology, in the script of the question."""
+    from policy_kb.messages import message
+
+    handlers = []
+    monkeypatch.setattr(RestInput, "blueprint", lambda self, handler: handlers.append(handler))
+    SafeRestInput().blueprint(scripted_turn([]))
+    collector = CollectingOutputChannel()
+    asyncio.run(handlers[0](UserMessage("友誼獎獎金多少", collector, sender_id="web:traditional-silent")))
+    assert [m["text"] for m in collector.messages] == [to_traditional(message("service_unavailable", "zh"))]

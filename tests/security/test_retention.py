@@ -106,7 +106,8 @@ def test_purge_deletes_sessions_past_retention_and_keeps_the_current_one(tracker
     appointments = AppointmentStore(create_engine(f"sqlite:///{tmp_path / 'a.sqlite3'}"), clock=FakeClock(NOW))
     appointments.create_schema()
     counts = privacy.purge_expired(NOW, engine=engine, store=appointments)
-    assert counts == {"retention_days": 30, "tracker_events": 10, "tracker_conversations": 1, "appointments": 0}
+    assert counts == {"retention_days": 30, "tracker_events": 10, "tracker_conversations": 1, "appointments": 0,
+                      "unanswered_questions": 0}
     assert rows_saying(engine, SECRET) == 0
     assert senders(engine) == {"wx:returning"} and rows_saying(engine, "绿卡怎么申请") == 1
     replayed = asyncio.run(store.retrieve_full_tracker("wx:returning"))

@@ -4,7 +4,9 @@
  * Rasa's REST channel and answers with Rasa's list of {text, buttons}. The page never names the
  * conversation: the server issues its id in an HttpOnly cookie that this script cannot read.
  * Everything the assistant or the user writes is inserted as text (createTextNode / textContent);
- * links are <a> elements built here for http(s) URLs only.
+ * links are <a> elements built here for http(s) URLs only, and for the site's own article pages
+ * ("查看原文": a button whose url is /article/<n>). A policy answer carries a signed feedback token:
+ * its 👍 / 👎 go to POST /api/feedback {token, vote}.
  */
 (function () {
   "use strict";
@@ -15,6 +17,7 @@
   var URL_RE = /https?:\/\/[^\s<>"'，。；：！？、（）《》【】「」]+/g;
   var TRAILING_PUNCT = /[.,;:!?)\]}'"]+$/;
   var CJK_RE = /[\u3400-\u9fff]/;
+  var ARTICLE_URL_RE = /^\/article\/(?:[1-9]|1[0-9]|2[0-5]|closing)(?:\?lang=(?:zh|en))?$/;
 
   var STRINGS = {
     zh: {
@@ -38,7 +41,11 @@
       kept: "您的消息已保留在输入框中，请稍后重新发送。",
       offline: "无法连接到服务器，请检查网络后重试。",
       tooLong: "消息太长了，最多1000个字符。",
-      emptyReply: "（助手没有回复，请换个说法再试。）"
+      emptyReply: "（助手没有回复，请换个说法再试。）",
+      rate: "这个回答有帮助吗？",
+      helpful: "有帮助",
+      unhelpful: "没帮到",
+      thanks: "谢谢您的反馈！"
     },
     en: {
       htmlLang: "en",
@@ -61,7 +68,11 @@
       kept: "Your message is still in the box: please send it again in a moment.",
       offline: "Cannot reach the server. Please check your connection and try again.",
       tooLong: "The message is too long: at most 1000 characters.",
-      emptyReply: "(The assistant did not reply. Please try rephrasing.)"
+      emptyReply: "(The assistant did not reply. Please try rephrasing.)",
+      rate: "Was this answer helpful?",
+      helpful: "Helpful",
+      unhelpful: "Not helpful",
+      thanks: "Thank you for your feedback!"
     }
   };
 
@@ -169,7 +180,61 @@
     return bubble;
   }
 
-  function addBotMessage(text, buttons) {
+  /* The site's own article page ("查看原文"), opened beside the chat. */
+  function articleLink(b) {
+    var a = document.createElement("a");
+    a.className = "quick-reply article-link";
+    a.href = b.url;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.textContent = b.title;
+    a.lang = textLang(b.title);
+    return a;
+  }
+
+  /* 👍 / 👎 under a policy answer; the server keeps a 👎'd question for the staff. */
+  function feedbackBar(token) {
+    var bar = document.createElement("div");
+    bar.className = "feedback";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", t("rate"));
+    var status = document.createElement("span");
+    status.className = "feedback-status";
+    status.setAttribute("role", "status");
+    [["up", "👍", "helpful"], ["down", "👎", "unhelpful"]].forEach(function (v) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "vote vote-" + v[0];
+      button.textContent = v[1];
+      button.title = t(v[2]);
+      button.setAttribute("aria-label", t(v[2]));
+      button.setAttribute("aria-pressed", "false");
+      button.addEventListener("click", function () {
+        var buttons = bar.querySelectorAll("button.vote");
+        buttons.forEach(function (b) { b.disabled = true; });
+        fetch("/api/feedback", {
+          method: "POST",
+          headers: { "Content-Type": "application/json", "Accept": "application/json" },
+          credentials: "same-origin",
+          body: JSON.stringify({ token: token, vote: v[0] })
+        }).then(function (r) {
+          return r.json().catch(function () { return null; }).then(function (body) {
+            if (!r.ok) throw body;
+            button.setAttribute("aria-pressed", "true");
+            status.textContent = body && body.message && body.message[state.lang] || t("thanks");
+          });
+        }).catch(function (body) {
+          buttons.forEach(function (b) { b.disabled = false; });
+          status.textContent = body && body.message && body.message[state.lang] || t("offline");
+        });
+      });
+      bar.appendChild(button);
+    });
+    bar.appendChild(status);
+    return bar;
+  }
+
+  function addBotMessage(text, buttons, feedback) {
     var item = document.createElement("div");
     item.className = "msg bot";
     if (text) {
@@ -187,6 +252,8 @@
       group.setAttribute("aria-label", t("suggestions"));
       buttons.forEach(function (b) {
         if (!b || typeof b.title !== "string") return;
+        if (typeof b.url === "string" && ARTICLE_URL_RE.test(b.url)) { group.appendChild(articleLink(b)); return; }
+        if (typeof b.url === "string") return; // no other links from buttons
         var button = document.createElement("button");
         button.type = "button";
         button.className = "quick-reply";
@@ -203,6 +270,7 @@
       });
       item.appendChild(group);
     }
+    if (typeof feedback === "string" && feedback) item.appendChild(feedbackBar(feedback));
     log.appendChild(item);
     scrollToEnd();
   }
@@ -287,7 +355,7 @@
       if (!m || typeof m !== "object") return;
       var text = typeof m.text === "string" ? m.text : "";
       if (typeof m.image === "string") text = (text ? text + "\n" : "") + m.image; // shown as a link, not loaded
-      if (text || (m.buttons && m.buttons.length)) addBotMessage(text, m.buttons);
+      if (text || (m.buttons && m.buttons.length)) addBotMessage(text, m.buttons, m.feedback);
     });
   }
 

@@ -186,6 +186,8 @@
     document.body.dataset.ready = "true";
   }
 
+  window.JincaiStaff = { node: node }; // shared with the page's other views (staff_unanswered.js)
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
 })();

@@ -6,7 +6,8 @@ concept is which entity value. Numbers for ``years_experience`` and ``age`` come
 both languages (``6 years``, ``干了六年``, ``I'm 38``, ``三十八岁``). Values are canonical
 (``doctorate``, ``big_data``, ``true``), ready for the eligibility engine.
 
-Plain Python so it is tested without Rasa; :mod:`bot.nlu.components` wraps it for the pipeline.
+Plain Python so it is tested without Rasa; :mod:`bot.nlu.components` wraps it for the pipeline and
+the actions call it on typed answers. Terms are found by :class:`lexicon.match.TermMatcher`.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import yaml
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from appointments.catalogue import get_catalogue
-from bot.nlu.numbers import NUMBER, parse_number
+from lexicon.match import TermMatcher
+from lexicon.normalize import normalize
+from lexicon.numerals import NUMBER, parse_number
 from policy_kb.source import load_source
-from policy_kb.text import concept_terms, normalize
+from policy_kb.text import concept_terms
 
 ENTITY_FILE = Path(__file__).resolve().parent / "entities.yml"
 
@@ -77,10 +80,7 @@ class Extractor:
                 for term in (*by_lang.get("zh", ()), *by_lang.get("en", ())):
                     term_value[normalize(term)] = (entity, value)
         # "IT" and "AI" are aliases, but "it" is mostly the pronoun: English stop words are never terms
-        self._term_value = {t: v for t, v in term_value.items() if not (t.isascii() and t in STOP_WORDS)}
-        term_value = self._term_value
-        ordered = sorted(term_value, key=len, reverse=True)
-        self._terms_re = re.compile("|".join(_pattern(t) for t in ordered))
+        self._terms = TermMatcher({t: v for t, v in term_value.items() if not (t.isascii() and t in STOP_WORDS)})
         self._age_re = [re.compile(p, re.I) for p in _AGE_PATTERNS]
         self._years_re = [re.compile(p, re.I) for p in _YEARS_PATTERNS]
 
@@ -89,19 +89,14 @@ class Extractor:
         if len(norm) != len(text):  # spans index the original text; NFKC rarely changes length
             norm = text.lower()
         found = [
-            Entity(*self._term_value[m.group(0)], m.start(), m.end())
-            for m in self._terms_re.finditer(norm)
-            if not _NEGATED.search(norm[max(0, m.start() - 8) : m.start()])
+            Entity(*hit.value, hit.start, hit.end)
+            for hit in self._terms.find(norm, normalised=True)
+            if not _NEGATED.search(norm[max(0, hit.start - 8) : hit.start])
         ]
         ages = _numbers(self._age_re, norm, "age")
         taken = [(e.start, e.end) for e in ages]
         years = [e for e in _numbers(self._years_re, norm, "years_experience") if not _overlaps(e, taken)]
         return _dedupe(found + ages + years)
-
-
-def _pattern(term: str) -> str:
-    escaped = re.escape(term)
-    return rf"(?<![a-z0-9]){escaped}(?![a-z0-9])" if term.isascii() else escaped
 
 
 def _numbers(patterns: list[re.Pattern[str]], text: str, entity: str) -> list[Entity]:
