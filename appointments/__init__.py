@@ -32,7 +32,7 @@ from appointments.contacts import (
     normalise_contact,
     normalise_name,
 )
-from appointments.dates import DateError, When, parse_time_of_day, parse_when, slot_label
+from appointments.dates import DateError, When, parse_time_of_day, parse_when
 from appointments.results import (
     Access,
     AccessStatus,
@@ -53,5 +53,5 @@ __all__ = [
     "CancelResult", "CancelStatus", "Catalogue", "CatalogueError", "DateError", "DayStatus", "FreeSlot", "Invalid",
     "InvalidInput", "Offer", "When", "contact_text", "find_contact", "find_window", "find_windows", "format_code",
     "mask_contact", "get_catalogue", "normalise_code", "normalise_contact", "normalise_name", "now_local", "open_store",
-    "parse_time_of_day", "parse_when", "slot_label",
+    "parse_time_of_day", "parse_when",
 ]
