@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, delete, select
 from sqlalchemy.engine import Engine
@@ -74,7 +75,7 @@ def ref_from_label(label: str) -> ArticleRef:
 
 
 #: Not :data:`policy_kb.models.Base`: the KB rebuild drops and recreates those tables.
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 has no type information: its models are Any
 
 
 class UnansweredRow(Base):

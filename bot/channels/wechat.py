@@ -129,8 +129,9 @@ def sender_id(openid: str) -> str:
 
 
 def welcome(lang: str = "zh") -> Rendered:
-    """The follow greeting: the assistant's own help (``utter_help``, with its buttons) and article 9 in the
-    knowledge base's words, for the returning Shanxi merchants and talent the account serves."""
+    """The follow greeting: the assistant's own help (``utter_help``, with its buttons), article 9 in the
+    knowledge base's words and the entry to their register, for the returning Shanxi merchants and talent
+    the account serves."""
     from policy_kb.citation import article_name, cite
     from policy_kb.source import load_source
 
@@ -141,7 +142,8 @@ def welcome(lang: str = "zh") -> Rendered:
     text = texts("welcome", lang, code=kb.code, help=HELP[lang]["text"].strip(), highlight=highlight)
     buttons = [*(HELP[lang].get("buttons") or ()),
                {"title": texts("welcome_article_option", lang, title=art9.title.get(lang), article=article_name(9, lang)),
-                "payload": '/ask_policy{"article": "9"}'}]
+                "payload": '/ask_policy{"article": "9"}'},
+               {"title": texts("welcome_register_option", lang), "payload": "/register_merchant"}]
     # the payloads carry the language: a follower answering "2" has not written a word yet, and the
     # payload's own text would otherwise read as English to the language detection
     buttons = [{**b, "payload": _with_language(b["payload"], lang)} for b in buttons]

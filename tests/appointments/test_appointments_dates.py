@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from appointments.dates import DateError, When, parse_time_of_day, parse_when
 from lexicon.numerals import cn_int
-from tests.appointments.conftest import NOW, at
+from tests.support.appointments import NOW, at
 
 D, T = dt.date, dt.time
 SATURDAY = at(2026, 11, 28, 9, 0)

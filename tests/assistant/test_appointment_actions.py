@@ -43,7 +43,7 @@ from appointments.contacts import Contact, Invalid, format_code
 from appointments.workdays import TZ
 from extraction.entities import extractor
 from policy_kb.lang import detect
-from tests.assistant.conftest import make_tracker, run_action
+from tests.support.actions import make_tracker, run_action
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)  # a Friday
 DOMAIN = {

@@ -15,7 +15,7 @@ from actions.eligibility import (
     ValidateEligibilityForm,
     profile_from_slots,
 )
-from tests.assistant.conftest import make_tracker, run_action
+from tests.support.actions import make_tracker, run_action
 
 FORM = ValidateEligibilityForm()
 

@@ -17,8 +17,8 @@ import yaml
 from playwright.sync_api import expect
 
 from policy_kb.source import load_source
-from tests.conftest import run_cli
-from tests.web.conftest import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot
+from tests.support.cli import run_cli
+from tests.support.web import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot
 from tests.web.test_web_browser import bot_reply, send
 
 #: Answered with article 23 (social atmosphere) by the KB as shipped; it asks about article 15's
@@ -58,7 +58,8 @@ def _warm_up(stack, message: str) -> None:
         assert r.status == 200
 
 
-def test_ask_mark_unhelpful_attach_rebuild_ask_again(open_page, stack) -> None:
+def test_ask_mark_unhelpful_attach_rebuild_ask_again(open_page, stack_environ) -> None:
+    stack = stack_environ  # the CLI below rebuilds the stack's KB with the stack's staff variants file
     chat, watch = open_page(stack.web_url + "/", locale="zh-CN")
     send(chat, QUESTION)
     first = bot_reply(chat, "（依据：第")

@@ -23,7 +23,8 @@ from bot.web.article import render_article
 from policy_kb.db import make_engine
 from policy_kb.source import Bilingual, load_source
 from policy_kb.unanswered import UnansweredStore
-from tests.web.conftest import STAFF_TOKEN, WebProcess, build_kb, chat, http, web_process
+from tests.support.net import http
+from tests.support.web import STAFF_TOKEN, WebProcess, build_kb, chat, web_process
 
 QUESTION = "我叫张伟，电话13800138000，山西的老外多不多"
 
