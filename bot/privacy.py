@@ -2,9 +2,10 @@
 
 Four stores hold what people tell the assistant: the questions kept for the staff
 (:mod:`policy_kb.unanswered`, masked, by keyed conversation hash), the appointments table (names, contacts, links to
-conversations), the register of foreign-national Shanxi merchants (:mod:`registry`) and Rasa's tracker store, whose ``SQLTrackerStore`` keeps every event of every
+conversations), the register of foreign-national Shanxi merchants (:mod:`registry`) and Rasa's tracker store,
+whose ``SQLTrackerStore`` keeps every event of every
 conversation (the user's own words, "我叫张伟，电话 13800138000", slot values) and only ever inserts:
-session expiry limits what Rasa *loads*, not what it *keeps*. So this module deletes from all three:
+session expiry limits what Rasa *loads*, not what it *keeps*. So this module deletes from all of them:
 
 - :func:`delete_conversations` - every tracker event of the given sender ids (a WeChat unsubscribe
   calls it with ``["wx:" + openid]``; it is synchronous database I/O, so call it off the event loop);

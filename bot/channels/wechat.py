@@ -20,8 +20,8 @@ for a passive reply, retrying up to three times in all. This channel:
 5. renders the assistant's messages as one text: the last message's buttons become numbered options
    (a reply "1" sends the first button's payload), and text beyond 2048 bytes waits for "更多"; right
    after a cited answer, "原文" and "没帮到" are answered here (:mod:`bot.channels.wechat_followups`);
-6. cleans and caps every text (``bot.user_text``) and limits each follower's pace
-   (``bot.ratelimit``), answering politely instead of starting a turn.
+6. cleans and caps every text (``lexicon.user_text``) and limits each follower's pace
+   (``ratelimit``), answering politely instead of starting a turn.
 
 The follower's Rasa sender id is ``wx:<openid>`` (:func:`sender_id`): no other channel can name it,
 so a web visitor who knows an openid still talks to nobody else's conversation. Logs carry a short
@@ -35,10 +35,10 @@ customer-service window), deleted at once on unfollow, when the follower's store
 deleted too (``bot.privacy.delete_conversations``).
 
 Follows (subscribe) get a Chinese welcome: the assistant's own help (``utter_help``, read from
-``domain/`` at start-up, with its buttons), the article 9 support for 外籍晋商晋才 in the knowledge
-base's words and an entry to their register (``/register_merchant``); unfollows are acknowledged quietly;
-voice without recognition, images, locations, links, videos and other types get a polite text answer. The
-channel's own words are in ``wechat_texts.yml``.
+``domain/`` at start-up, with its buttons) and the article 9 support for 外籍晋商晋才 in the knowledge
+base's words, then an entry to their register (``/register_merchant``); unfollows are acknowledged
+quietly; voice without recognition, images, locations, links, videos and other types get a polite text
+answer. The channel's own words are in ``wechat_texts.yml``.
 """
 
 from __future__ import annotations
@@ -76,11 +76,12 @@ from bot.channels.wechat_format import (
 from bot.channels.wechat_protocol import DEFAULT_MODE, FRESHNESS_S, SUCCESS, Forbidden, Incoming, Malformed, Protocol
 from bot.channels.wechat_store import Store, make_store
 from bot.channels.wechat_texts import texts
-from bot.ratelimit import RateLimiter
-from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from i18n import LANGUAGES
 from i18n.responses import response as domain_response
+from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from policy_kb.messages import message
+from ratelimit.limiter import RateLimiter
+from registry.fields import labels as register_label
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ def welcome(lang: str = "zh") -> Rendered:
     buttons = [*(HELP[lang].get("buttons") or ()),
                {"title": texts("welcome_article_option", lang, title=art9.title.get(lang), article=article_name(9, lang)),
                 "payload": '/ask_policy{"article": "9"}'},
-               {"title": texts("welcome_register_option", lang), "payload": "/register_merchant"}]
+               {"title": register_label("menu_register", lang), "payload": "/register_merchant"}]
     # the payloads carry the language: a follower answering "2" has not written a word yet, and the
     # payload's own text would otherwise read as English to the language detection
     buttons = [{**b, "payload": _with_language(b["payload"], lang)} for b in buttons]

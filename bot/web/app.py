@@ -46,13 +46,14 @@ import redis
 from aiohttp import hdrs, web
 
 from bot import metrics
-from bot.ratelimit import RateLimiter
-from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web import article, feedback, staff_questions
+from bot.web import registry as registry_pages
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
 from bot.web.texts import texts
 from i18n import LANGUAGES
+from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from policy_kb.search_json import response_json
+from ratelimit.limiter import RateLimiter
 
 log = logging.getLogger("bot.web")
 
@@ -473,7 +474,5 @@ def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = N
                       conversation=lambda r: r.app[CONFIG].sessions.verify(_session_cookie(r)),
                       refusal=_over_limit, error=error)
     staff_questions.register(app, staff_only, error)
-    from bot.web.registry import add_routes as add_registry_routes  # it imports this module: here, not at the top
-
-    add_registry_routes(app)
+    registry_pages.register(app, staff_only, lambda r: bool(r.app[CONFIG].staff_token))
     return app

@@ -1,6 +1,6 @@
 """The staff's register pages: who signed up to the 外籍晋商晋才 register and wants to be contacted.
 
-Routes (:func:`add_routes`, called by :func:`bot.web.app.create_app`), all behind the staff token like
+Routes (:func:`register`, called by :func:`bot.web.app.create_app`), all behind the staff token like
 the FAQ pages (404 without ``STAFF_TOKEN``; the API needs ``Authorization: Bearer <token>``):
 
 * ``GET /staff/registrations`` the page, ``/staff/registry.js`` and ``/staff/registry.css`` its script and
@@ -23,13 +23,13 @@ import datetime as dt
 import functools
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.web.app import CONFIG, STATIC_DIR, staff_only
 from i18n import Catalogue
 from registry.countries import country_name
 from registry.fields import INTERESTS, interest_label
@@ -37,6 +37,8 @@ from registry.places import divisions
 from registry.store import Filters, open_store
 
 log = logging.getLogger("bot.web.registry")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 texts = Catalogue(Path(__file__).with_name("registry_texts.yml"))
 ACTOR = "staff-web"
 _dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -73,15 +75,6 @@ FILES = {"registrations": ("registry.html", "text/html"), "registry.js": ("regis
          "registry.css": ("registry.css", "text/css")}
 
 
-async def static_file(request: web.Request) -> web.StreamResponse:
-    """The page, its script and its style; 404 while the staff pages are off."""
-    if not request.app[CONFIG].staff_token:
-        raise web.HTTPNotFound()
-    name, content_type = FILES[request.path.rsplit("/", 1)[1]]
-    return web.FileResponse(STATIC_DIR / name, headers={"Content-Type": f"{content_type}; charset=utf-8",
-                                                       "Cache-Control": "no-cache"})
-
-
 def _choices(countries: list[str]) -> dict[str, Any]:
     both = ("zh", "en")
     return {
@@ -91,7 +84,6 @@ def _choices(countries: list[str]) -> dict[str, Any]:
     }
 
 
-@staff_only
 async def list_registrations(request: web.Request) -> web.Response:
     try:
         filters = _filters(request)
@@ -109,7 +101,6 @@ async def list_registrations(request: web.Request) -> web.Response:
     return _json({"registrations": [r.as_json(lang, masked=True) for r in found], **_choices(countries)})
 
 
-@staff_only
 async def show_registration(request: web.Request) -> web.Response:
     try:
         found = await _db((await _db(open_store)).get, request.match_info["ref"], ACTOR)
@@ -122,7 +113,6 @@ async def show_registration(request: web.Request) -> web.Response:
     return _json(found.as_json(_lang(request), masked=False))
 
 
-@staff_only
 async def mark_contacted(request: web.Request) -> web.Response:
     try:
         body = await request.json()
@@ -143,7 +133,6 @@ async def mark_contacted(request: web.Request) -> web.Response:
     return _json(found.as_json(_lang(request), masked=True))
 
 
-@staff_only
 async def export_csv(request: web.Request) -> web.Response:
     try:
         filters = _filters(request)
@@ -164,11 +153,21 @@ async def export_csv(request: web.Request) -> web.Response:
         "Cache-Control": "no-store"})
 
 
-def add_routes(app: web.Application) -> None:
-    """The register's staff page and API (see the module docstring)."""
+def register(app: web.Application, staff_only: Callable[[Handler], Handler],
+             pages_on: Callable[[web.Request], bool]) -> None:
+    """The register's staff page and API (see the module docstring); ``staff_only`` is the web front's
+    token check, ``pages_on`` whether the staff pages are on (a staff token is configured)."""
+
+    async def static_file(request: web.Request) -> web.StreamResponse:
+        if not pages_on(request):
+            raise web.HTTPNotFound()
+        name, content_type = FILES[request.path.rsplit("/", 1)[1]]
+        return web.FileResponse(STATIC_DIR / name, headers={"Content-Type": f"{content_type}; charset=utf-8",
+                                                           "Cache-Control": "no-cache"})
+
     for path in FILES:
         app.router.add_get(f"/staff/{path}", static_file)
-    app.router.add_get("/api/staff/registrations", list_registrations)
-    app.router.add_get("/api/staff/registrations.csv", export_csv)
-    app.router.add_get("/api/staff/registrations/{ref}", show_registration)
-    app.router.add_post("/api/staff/registrations/{ref}/contacted", mark_contacted)
+    app.router.add_get("/api/staff/registrations", staff_only(list_registrations))
+    app.router.add_get("/api/staff/registrations.csv", staff_only(export_csv))
+    app.router.add_get("/api/staff/registrations/{ref}", staff_only(show_registration))
+    app.router.add_post("/api/staff/registrations/{ref}/contacted", staff_only(mark_contacted))

@@ -2,7 +2,7 @@
 
 The models declare the structure (ids, statuses, conditions and where they sit, benefit groups, the
 facts they name, a question label for every profile key); the texts beside it (reasons, notes, step
-texts: ``{zh: ..., en: ...}``) are kept as written for the engine and checked by the glossary and i18n tests.
+texts: ``{zh, en}`` mappings) are kept as written for the engine and checked by the glossary and i18n tests.
 :meth:`RulesDocument.conditions_at` lists every condition with its place, so that
 :func:`policy_kb.eligibility.rules.check_condition` (the condition vocabulary) can say where a bad one is.
 A :class:`~policy_kb.eligibility.data.RuleError` names the file, the path inside it and the problem.
@@ -30,7 +30,7 @@ Loc = tuple[int | str, ...]
 
 
 class _WithTexts(Model):
-    """An entry whose texts (``reason``, ``note``, ``text``: ``{zh, en}``) sit beside its structure."""
+    """An entry whose texts (``reason``, ``note``, ``text``, ...) sit beside its structure."""
 
     class Config:
         extra = Extra.allow

@@ -68,9 +68,7 @@ def test_the_database_itself_refuses_a_second_holder_of_a_seat(store: Appointmen
 )
 def test_invalid_input(store: AppointmentStore, kw: dict, field: str) -> None:
     r = book(store, **kw)
-    assert (r.status, r.invalid.field, r.appointment) == ("invalid", field, None)
-    if field in ("contact", "name"):
-        assert r.invalid.message("zh") and r.invalid.message("en")
+    assert (r.status, r.invalid.field, r.appointment) == ("invalid", field, None)  # contact, name: worded by the actions
     assert rows(store) == 0
 
 

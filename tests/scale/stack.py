@@ -28,10 +28,9 @@ from bot.runner import Services, ensure_postgres_stores
 from tests.support.env import patched_environ
 from tests.support.locations import POSTGRES_URL, ROOT
 from tests.support.net import free_block
-from tests.support.stack import started
+from tests.support.stack import START_TIMEOUT_S, started
 
 REDIS_SERVER = os.environ.get("REDIS_SERVER_BIN", "redis-server")
-START_TIMEOUT_S = 900
 #: The scale stack's WeChat channel is on, in plain mode (the simulator signs pushes with this token).
 WECHAT_TOKEN = "scale-test-token"
 

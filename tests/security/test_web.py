@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.user_text import MAX_MESSAGE_CHARS
 from bot.web.session import COOKIE_NAME
+from lexicon.user_text import MAX_MESSAGE_CHARS
 from tests.support.locations import REDIS_URL
 from tests.support.net import HttpResult, http
 from tests.support.web import STAFF_TOKEN, StubRasa, WebProcess, chat, web_process

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from bot.channels.wechat import texts
-from bot.user_text import MAX_MESSAGE_CHARS
+from lexicon.user_text import MAX_MESSAGE_CHARS
 from tests.support.wechat import SECRET, ChannelServer, GatedAgent, LoopThread, ScriptedAgent, new_openid, platform_for
 from tools.wechat_api_standin import FakeWeChatAPI
 from tools.wechat_platform import Delivery, WeChatPlatform

@@ -34,6 +34,8 @@ from tests.support.web import SESSION_SECRET, STAFF_TOKEN, build_kb
 
 #: One line per start of a stack (or of a part of one) in this run: what, for whom, how long it took.
 BOOT_LOG = LOGS / "stack-boots.log"
+#: How long the default stack may take to answer (the scale stack's too): Rasa loads the model on a busy machine.
+START_TIMEOUT_S = 900
 #: The starts of this pytest session, in order (printed at the end of the run by the fixtures plugin).
 BOOTS: list[str] = []
 _boots_lock = threading.Lock()
@@ -151,5 +153,6 @@ def default_stack(state: Path, log_dir: Path = LOGS / "stack") -> Iterator[Stack
     services = StackServices(rasa_port=free_port(), action_port=free_port(), web_port=free_port(), log_dir=log_dir,
                              api_token=secrets.token_urlsafe(32),
                              action_token=secrets.token_urlsafe(32), settings=settings)
-    with started(services, "the default stack (actions, Rasa, web)"):
+    # once per run, so a machine busy with other work may take its time loading the model
+    with started(services, "the default stack (actions, Rasa, web)", timeout=START_TIMEOUT_S):
         yield Stack(services, state)

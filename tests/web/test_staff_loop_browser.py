@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from policy_kb.source import load_source
 from tests.support.cli import run_cli
-from tests.web.conftest import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot
+from tests.support.web import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot
 from tests.web.test_web_browser import bot_reply, send
 
 #: Answered with article 23 (social atmosphere) by the KB as shipped; it asks about article 15's

@@ -23,7 +23,8 @@ from bot.web.article import render_article
 from policy_kb.db import make_engine
 from policy_kb.source import Bilingual, load_source
 from policy_kb.unanswered import UnansweredStore
-from tests.web.conftest import STAFF_TOKEN, build_kb, chat, http, web_process
+from tests.support.net import http
+from tests.support.web import STAFF_TOKEN, WebProcess, build_kb, chat, web_process
 
 QUESTION = "我叫张伟，电话13800138000，山西的老外多不多"
 
@@ -63,11 +64,16 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def web(policy_rasa: str, variants: Path) -> Iterator[str]:
+def web_proc(policy_rasa: str, variants: Path) -> Iterator[WebProcess]:
     build_kb()
     with web_process(policy_rasa, STAFF_TOKEN, name="web-staffloop",
                      env={"KB_STAFF_VARIANTS": str(variants), "WEB_RATE_LIMIT": "1000"}) as w:
-        yield w.url
+        yield w
+
+
+@pytest.fixture(scope="module")
+def web(web_proc: WebProcess) -> str:
+    return web_proc.url
 
 
 @pytest.fixture
@@ -189,11 +195,9 @@ def test_staff_list_attach_and_dismiss(web: str, store: UnansweredStore, variant
     assert http("GET", f"{web}/api/staff/unanswered?status=nope", headers=STAFF).status == 400
 
 
-def test_staff_views_are_logged_without_the_questions(web: str, store: UnansweredStore) -> None:
+def test_staff_views_are_logged_without_the_questions(web_proc: WebProcess, store: UnansweredStore) -> None:
     store.record("我的邮箱是 secret.person@example.com，签证怎么办", "not_found", "web", "c9")
-    http("GET", f"{web}/api/staff/unanswered", headers=STAFF)
-    from tests.web.conftest import LOGS
-
-    logs = "".join(p.read_text(errors="replace") for p in LOGS.glob("web-staffloop-*.log"))
+    assert http("GET", f"{web_proc.url}/api/staff/unanswered", headers=STAFF).status == 200
+    logs = web_proc.log.read_text(errors="replace")
     assert "staff viewed" in logs
-    assert "secret" not in logs and "签证怎么办" not in logs and "山西的老外" not in logs
+    assert "secret.person" not in logs and "secr***" not in logs and "签证怎么办" not in logs and "山西的老外" not in logs

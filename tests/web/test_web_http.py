@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.user_text import MAX_MESSAGE_CHARS
 from bot.web.app import MAX_QUERY_CHARS
+from lexicon.user_text import MAX_MESSAGE_CHARS
 from policy_kb.citation import article_names
 from tests.support.cli import run_cli
 from tests.support.net import http

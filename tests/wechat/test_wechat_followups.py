@@ -18,8 +18,7 @@ from bot.channels.wechat_followups import article_text, is_read_article, is_unhe
 from policy_kb.db import make_engine
 from policy_kb.source import load_source
 from policy_kb.unanswered import UnansweredStore
-from tests.wechat.conftest import new_openid, platform_for
-from tests.wechat.harness import ChannelServer, GatedAgent, LoopThread, ScriptedAgent
+from tests.support.wechat import ChannelServer, GatedAgent, LoopThread, ScriptedAgent, new_openid, platform_for
 
 HINT = "（回复“更多”查看后续内容）"
 
