@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from registry.store import CSV_COLUMNS, Answers, RegistryStore, close_stores, open_store
-from tests.web.conftest import STAFF_TOKEN, browser, http, open_page, screenshot, web_process  # noqa: F401 - fixtures by name
+from tests.web.conftest import STAFF_TOKEN, http, screenshot, web_process
 
 HASH_KEY = "staff-web-test-key"
 AUTH = {"Authorization": f"Bearer {STAFF_TOKEN}"}
