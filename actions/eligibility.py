@@ -3,7 +3,10 @@
 The form (``domain/eligibility.yml``) asks for degree, years of experience, field and age, one at a
 time and only when missing. Entities fill slots in any turn, so several answers in one message and
 corrections ("actually 8 years") just work; a typed answer to the current question is parsed here.
-"unknown" (the user said skip / 不知道) is a valid answer: the engine lists it as missing.
+"unknown" (the user said skip / 不知道) is a valid answer: the engine lists it as missing. Degrees,
+fields and numbers are read from the entities the NLU put on the message (the KB's terms and the
+number patterns, :mod:`bot.nlu.components`), not extracted again; only the number in a typed answer
+the NLU found none in ("about twelve") is parsed here.
 
 A message that starts the pre-check often asks the policy too ("博士，做新材料8年，符合条件吗？"):
 the form's first question then comes after the article that answers it, cited, so the user has the
@@ -38,7 +41,6 @@ from actions.language import reply_language
 from actions.policy import ranked_answers
 from actions.texts import text
 from actions.verdict import PARTS, part, part_buttons, summary
-from extraction.entities import extractor
 from lexicon.numerals import parse_number
 from policy_kb.eligibility.engine import evaluate
 from policy_kb.eligibility.profile import DEGREES, MAX_FIELD_CHARS, ProfileError, parse_profile
@@ -58,24 +60,26 @@ FIELD_NOT_ANSWERS = frozenset({"help", "handoff", "goodbye", "switch_language", 
 FORM_SLOTS = ("degree", "years_experience", "field", "age")
 
 
-def _entity_value(entity: str, raw: str) -> Any:
-    return next((e.value for e in extractor().extract(raw) if e.entity == entity), None)
+def _said(tracker: Tracker | None, name: str, value: Any) -> Any:
+    """The NLU's ``name`` entity in the latest message, when ``value`` is that message's text."""
+    if tracker is None or not isinstance(value, str) or value.strip() != (tracker.latest_message.get("text") or "").strip():
+        return None
+    return entity(tracker, name)
 
 
-def _number(value: Any, entity: str) -> float | None:
-    """A number from a slot that holds an entity value (a number) or the typed answer (text)."""
+def _number(value: Any, slot: str, tracker: Tracker | None = None) -> float | None:
+    """A number from a slot that holds an entity value (a number) or a typed answer (text): the NLU's
+    number for the latest message's text, else the number the text is ("38", "三十八", "twelve years")."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)
     if isinstance(value, str):
-        found = _entity_value(entity, value)
+        found = _said(tracker, slot, value)
         if found is not None:
             return float(found)
         number = parse_number(value.strip().rstrip("岁年yearsold ."))
         words = english_number(value) if number is None else None  # "twelve years", "thirty-five"
         return number if words is None else float(words)
     return None
-
-
 
 
 def _degree_buttons(lang: str) -> list[dict[str, str]]:
@@ -110,15 +114,23 @@ class ValidateEligibilityForm(TypedForm):
 
     def reads(self, slot: str, reply: str, tracker: Tracker) -> bool:
         if slot == "degree":
-            return _entity_value("degree", reply) is not None
+            return _said(tracker, "degree", reply) is not None
         if slot in ("years_experience", "age"):
-            return _number(reply, slot) is not None
+            return _number(reply, slot, tracker) is not None
         if slot != "field":
             return False
         # any short description is a field ("cooking", "新能源汽车研发"), whatever the NLU made of it
-        return _entity_value("field", reply) is not None or (
+        return _said(tracker, "field", reply) is not None or (
             not is_question(reply) and word_units(reply) <= FIELD_WORDS and short_reply(reply) is None
             and parse_number(reply.strip()) is None and latest_intent(tracker) not in FIELD_NOT_ANSWERS)
+
+    def answers_another(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        """"35岁" while the years are asked: the NLU's entities fill that question (and it is said back);
+        "不知道" or a "no" to the degree still answers the question asked."""
+        intent = latest_intent(tracker)
+        if intent == "skip" or (slot == "degree" and intent == "deny") or entity(tracker, slot) is not None:
+            return False
+        return bool({e.get("entity") for e in tracker.latest_message.get("entities") or []} & (set(FORM_SLOTS) - {slot}))
 
     def short_intent(self, slot: str, kind: str, tracker: Tracker) -> str | None:
         if kind == "deny" and slot != "degree":
@@ -147,13 +159,11 @@ class ValidateEligibilityForm(TypedForm):
         return None
 
     def _typed_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
-        """The latest message as the answer to ``slot`` when it is the question asked; {} for a digression
-        or when the message only answered other questions (their entities fill those)."""
-        if tracker.get_slot("requested_slot") != slot:
+        """The latest message as the answer to ``slot`` (when :meth:`answer` says it is one): "unknown"
+        for a skip, the NLU's entity, else the typed text."""
+        if self.answer(tracker, slot) is None:
             return {}
         intent = latest_intent(tracker)
-        if intent in self.digressions(tracker):
-            return {}
         if intent == "skip":
             return {slot: UNKNOWN}
         if slot == "degree" and intent == "deny":
@@ -162,10 +172,7 @@ class ValidateEligibilityForm(TypedForm):
         if found is not None:
             return {slot: found}
         reply = typed(tracker)
-        if not reply:
-            return {}  # another button is no answer
-        others = {e.get("entity") for e in tracker.latest_message.get("entities") or []} & (set(FORM_SLOTS) - {slot})
-        return {} if others else {slot: reply}
+        return {slot: reply} if reply else {}  # another button is no answer
 
     async def extract_degree(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> dict[str, Any]:
@@ -190,7 +197,7 @@ class ValidateEligibilityForm(TypedForm):
                               domain: DomainDict) -> dict[str, Any]:
         if value == UNKNOWN or value in DEGREES:
             return {"degree": value}
-        found = _entity_value("degree", str(value))
+        found = _said(tracker, "degree", value)
         if found:
             return {"degree": found}
         return self._reask(tracker, "degree", "reask_degree")
@@ -200,7 +207,7 @@ class ValidateEligibilityForm(TypedForm):
         """A number answer within ``bounds`` (and ``at_most``), or a re-ask that says what is expected."""
         if value == UNKNOWN:
             return {slot: value}
-        number = _number(value, slot)
+        number = _number(value, slot, tracker)
         low, high = bounds
         if number is None or not low <= number <= high or (whole and number != int(number)) or \
                 (at_most is not None and number > at_most):

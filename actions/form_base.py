@@ -1,9 +1,10 @@
 """One base for every form (booking, cancelling, rescheduling, the eligibility pre-check): what a typed
 answer means at the question being asked, decided once, before the slot validators run.
 
-Like RasaHQ/financial-demo's ``custom_forms.py``, :class:`TypedForm` overrides the validation entry
-point (``run``) and applies the cross-cutting checks there, then dispatches to the
-``extract_<slot>``/``validate_<slot>`` methods of the form:
+Like RasaHQ/financial-demo's ``custom_forms.py``, :class:`TypedForm` overrides the validation step
+(:meth:`TypedForm.validate`, called by :meth:`TypedForm.run`) and applies the cross-cutting checks
+there, once for every question, then dispatches to the ``extract_<slot>``/``validate_<slot>`` methods
+of the form, which only read their own slot's answer:
 
 1. **The question first.** A typed reply is tried against the question being asked before anything
    else: a pick from the options just offered ("2", "第二个", "the 10:00 one": :mod:`actions.choices`)
@@ -11,19 +12,28 @@ point (``run``) and applies the cross-cutting checks there, then dispatches to t
    the form's question gives it (:meth:`TypedForm.short_intent`); text that reads as an answer to
    the slot (:meth:`TypedForm.reads`: a service name, a city, a date, a number) is an answer
    whatever the NLU thought. "go back" reopens the previous question.
-2. **Digressions last.** Only a message that answers nothing the form asked for, with an intent in
-   :data:`DIGRESSIONS` or :data:`LEAVING`, is rejected, so the rules in ``data/rules/`` answer it and
-   resume the form (``tests/assistant/test_form_base.py`` checks those rules against these lists).
-3. **Said back.** Answers to questions not asked yet ("Datong" while the service is asked) are taken
+2. **The answer, or not one.** :meth:`TypedForm.validate` decides once whether the message answers
+   the question asked (:meth:`TypedForm.answer` then gives its text to the extractors): not when its
+   intent is one the form does not answer (:meth:`TypedForm.digressions`: :data:`DIGRESSIONS`,
+   :data:`LEAVING` and the form's own switches), not when it is a button that answers no question
+   (:data:`ANSWER_BUTTONS`), not when its text answers another question of the form instead
+   (:meth:`TypedForm.answers_another`). A message that answers nothing is rejected, so the rules in
+   ``data/rules/`` answer it and resume the form (``tests/assistant/test_form_base.py`` checks those
+   rules against these lists).
+3. **Stopping.** An answer that ends the form ("不预约了", "no" where it cannot mean anything else:
+   :meth:`TypedForm.stops`) ends it (:meth:`TypedForm.stop`) before any slot validator sees it.
+4. **Said back.** Answers to questions not asked yet ("Datong" while the service is asked) are taken
    and said back before the next question ("好的，大同。请问您要办理哪项服务？").
-4. **Never stuck.** Unusable answers to one question are counted (``form_strikes``): the first gets
+5. **Never stuck.** Unusable answers to one question are counted (``form_strikes``): the first gets
    the validator's own reason, the second what exactly is needed with an example and the choices
    again, the third an offer to stop or hand over to a person, the fourth ends the question
    (:meth:`TypedForm.give_up`). No message comes three times.
 
-Questions are asked by :class:`AskSlot` actions: the validator's prompt (``form_prompt``) or the
-plain question, after any note; the options they offer are kept in ``form_options`` for the next
-reply to pick from.
+Questions are asked by :class:`AskSlot` actions, for both form families: the validator's prompt
+(:func:`leave_prompt`, kept in ``form_prompt``) or the plain question, after any note
+(:func:`leave_note`); the options they offer are kept in ``form_options`` for the next reply to pick
+from. The helpers that read the latest message (:func:`latest_intent`, :func:`typed`,
+:func:`entity`) are the forms' public API too.
 """
 
 from __future__ import annotations
@@ -73,12 +83,18 @@ _NOT_ANSWERS = frozenset({*FORM_STATE_SLOTS, "requested_slot", "language", "lang
 STOP_FORM = "stop_form"
 #: After this many unusable answers in a row the question is given up (the form ends or moves on).
 GIVE_UP_AFTER = 4
+#: Button payloads that answer a question; any other button ("/book_appointment" under a policy answer)
+#: answers none (the form asks again).
+ANSWER_BUTTONS = frozenset({"inform", "affirm", "deny", "skip", "cancel_appointment", "reschedule_appointment"})
+#: Where :meth:`TypedForm.validate` leaves its decision in the latest message: ``{slot: text}``.
+_ANSWER = "form_answer"
 
 
 # --------------------------------------------------------------------------- reading the latest message
 
 
 def latest_intent(tracker: Tracker) -> str | None:
+    """The latest message's intent, as the question being asked reads it (see :class:`TypedForm`)."""
     return (tracker.latest_message.get("intent") or {}).get("name")
 
 
@@ -89,6 +105,7 @@ def typed(tracker: Tracker) -> str:
 
 
 def entity(tracker: Tracker, name: str) -> Any:
+    """The latest message's first ``name`` entity, as the NLU (or the button's payload) gave it."""
     return next(tracker.get_latest_entity_values(name), None)
 
 
@@ -174,6 +191,15 @@ class TypedForm(FormValidationAction, ABC):
         service is asked): then it is an answer too, not a digression."""
         return False
 
+    def answers_another(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        """Whether typed ``reply`` answers another question of this form rather than ``slot``'s ("大同"
+        while the service is asked; "35岁" while the years are asked): then it is no answer to ``slot``."""
+        return False
+
+    def stops(self, tracker: Tracker, slot: str) -> bool:
+        """Whether the latest message, taken as the answer to ``slot``, ends the form ("不预约了")."""
+        return False
+
     def takes_any(self, slot: str) -> bool:
         """Whether "都行"/"any time" at ``slot`` means the first option offered (the earliest time)."""
         return False
@@ -200,12 +226,27 @@ class TypedForm(FormValidationAction, ABC):
     def stop_label(self, lang: str) -> str:
         return text("button_stop", lang)
 
+    def answer(self, tracker: Tracker, slot: str) -> str | None:
+        """The latest message's text as the answer to ``slot`` (a button's payload included), or None
+        when it is none: :meth:`validate` decided it (see the module docstring)."""
+        return (tracker.latest_message.get(_ANSWER) or {}).get(slot)
+
+    def _answers(self, tracker: Tracker, slot: str) -> str | None:
+        """The decision :meth:`answer` reads, made once per message."""
+        intent = latest_intent(tracker)
+        if tracker.get_slot("requested_slot") != slot or intent in self.digressions(tracker):
+            return None
+        said = tracker.latest_message.get("text") or ""
+        if said.startswith("/"):
+            return said if intent in ANSWER_BUTTONS else None
+        return None if self.answers_another(slot, said, tracker) else said
+
     # ---- the entry point
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         slot = tracker.get_slot("requested_slot")
         if slot is None:  # the form starts: nothing was asked yet
-            return [SlotSet("form_strikes", None), *await super().run(dispatcher, tracker, domain)]
+            return [SlotSet("form_strikes", None), *await self.validate(dispatcher, tracker, domain)]
         lang = reply_language(tracker)
         strikes = dict(tracker.get_slot("form_strikes") or {})
         reply = typed(tracker)
@@ -219,8 +260,27 @@ class TypedForm(FormValidationAction, ABC):
                                           or kind in ("deny", "stop", "cancel")):
             return await self._leave(dispatcher, tracker, domain, slot, lang)
         before = slots_before_message(tracker)
-        events = await super().run(dispatcher, tracker, domain)
+        events = await self.validate(dispatcher, tracker, domain)
         return await self._after(dispatcher, tracker, domain, slot, events, strikes, lang, before)
+
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
+        """The checks every question shares, once, around the form's own ``extract_<slot>`` and
+        ``validate_<slot>`` methods: whether the message answers the question asked (:meth:`answer`),
+        then the extractors, then whether that answer ends the form (:meth:`stops`: then no validator
+        runs), then the validators and the next question (rasa-sdk's own order)."""
+        slot = tracker.get_slot("requested_slot")
+        answered = self._answers(tracker, slot) if slot else None
+        tracker.latest_message = {**tracker.latest_message, _ANSWER: {slot: answered} if answered is not None else {}}
+        extracted = await self.get_extraction_events(dispatcher, tracker, domain)
+        tracker.add_slots(extracted)
+        if slot in tracker.slots_to_validate() and self.stops(tracker, slot):
+            stopped = self.stop(tracker, slot)
+            tracker.slots.update(stopped)
+            return [SlotSet(k, v) for k, v in stopped.items()]
+        validated = await self.get_validation_events(dispatcher, tracker, domain)
+        tracker.add_slots(validated)
+        following = await self.next_requested_slot(dispatcher, tracker, domain)
+        return [*validated, *([following] if following else [])]
 
     def _understand(self, tracker: Tracker, slot: str, reply: str, kind: str | None) -> None:
         """The typed reply as the question being asked reads it (the latest message is rewritten)."""

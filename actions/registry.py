@@ -49,8 +49,8 @@ from actions.form_base import (
 from actions.language import reply_language
 from appointments.contacts import Contact, find_contact, mask_contact
 from appointments.settings import retention_days
-from bot.user_text import clean_user_text
 from i18n import Catalogue
+from lexicon.user_text import clean_user_text
 from policy_kb.citation import cite_many
 from policy_kb.source import load_source
 from registry.countries import country_name, find_country, is_country

@@ -1,4 +1,5 @@
-"""The assistant's own bilingual texts (``actions/texts.yml``)."""
+"""The assistant's own words in actions/ (``actions/texts.yml``): the package's one catalogue, for every
+action and form, looked up one way: ``text(key, lang, **values)``."""
 
 from pathlib import Path
 

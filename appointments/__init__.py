@@ -17,6 +17,9 @@ actions and the tests use the same code without a Rasa server:
 - :mod:`appointments.keys` - keyed hashes of conversation ids.
 
 Deleting personal data across every store (Rasa's trackers too) is :mod:`bot.privacy`.
+
+May import: ``lexicon``, ``i18n`` and ``datafile``; never ``policy_kb``, ``rasa``, ``rasa_sdk``, ``sanic``,
+``aiohttp``, ``bot`` or ``actions``.
 """
 
 from appointments.catalogue import Catalogue, CatalogueError, contact_text, find_window, find_windows, get_catalogue
@@ -29,7 +32,7 @@ from appointments.contacts import (
     normalise_contact,
     normalise_name,
 )
-from appointments.dates import DateError, When, parse_time_of_day, parse_when, slot_label
+from appointments.dates import DateError, When, parse_time_of_day, parse_when
 from appointments.results import (
     Access,
     AccessStatus,
@@ -50,5 +53,5 @@ __all__ = [
     "CancelResult", "CancelStatus", "Catalogue", "CatalogueError", "DateError", "DayStatus", "FreeSlot", "Invalid",
     "InvalidInput", "Offer", "When", "contact_text", "find_contact", "find_window", "find_windows", "format_code",
     "mask_contact", "get_catalogue", "normalise_code", "normalise_contact", "normalise_name", "now_local", "open_store",
-    "parse_time_of_day", "parse_when", "slot_label",
+    "parse_time_of_day", "parse_when",
 ]

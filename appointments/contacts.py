@@ -22,7 +22,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
-from bot.user_text import clean_user_text
+from lexicon.user_text import clean_user_text
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0, O, 1, I
 CODE_LENGTH = 8
@@ -57,25 +57,12 @@ class Contact:
 
 @dataclass(frozen=True)
 class Invalid:
-    """Why a value was refused; ``field`` names it, ``message(lang)`` says what is expected."""
+    """Why a value was refused: ``field`` names it (contact, name, code, window, service, consent),
+    ``reason`` says why; the assistant says what is expected (``actions/texts.yml``: ``invalid_<field>``)."""
 
     field: str
     reason: str
     text: str = ""
-
-    def message(self, lang: str) -> str:
-        return _MESSAGES[(self.field, lang if lang == "zh" else "en")]
-
-
-_MESSAGES = {
-    ("contact", "zh"): "联系方式需要是电子邮箱（如 name@example.com）或手机号码（如 13800138000，境外号码请以 + 和国家代码开头）。",
-    ("contact", "en"): "Please give an e-mail address (e.g. name@example.com) or a phone number "
-    "(a Chinese mobile such as 13800138000, or an international number starting with + and the country code).",
-    ("name", "zh"): f"姓名不能为空，且不超过{NAME_MAX}个字符。",
-    ("name", "en"): f"The name must not be empty and at most {NAME_MAX} characters long.",
-    ("code", "zh"): "预约编号是 8 位字母和数字（如 ABCD-2345），请核对后再试。",
-    ("code", "en"): "A reference code has 8 letters and digits (e.g. ABCD-2345); please check it and try again.",
-}
 
 
 def normalise_contact(text: str | None) -> Contact | Invalid:

@@ -27,7 +27,9 @@ Resolution rules (documented because they are choices):
 - an hour from 1 to 6 without 上午/下午 or am/pm means the afternoon: these are office hours.
 
 Anything unreadable, impossible (2月30日, "the 32nd", 25点) or already past comes back as a
-:class:`DateError` value with a reason code and a message in either language, never an exception.
+:class:`DateError` value with a reason code, never an exception. Saying a date or a reason to the user
+is the assistant's (``actions/appointment_forms/formatting.py``, from its catalogue): this module
+returns dates and codes only.
 """
 
 from __future__ import annotations
@@ -86,26 +88,13 @@ class DateError:
 
     reason: str
     text: str
-    detail: str = ""
+    detail: str = ""  # what was impossible, as typed ("2月30日", "25点"), for the reason's wording
     time: dt.time | None = None
     part: str | None = None
 
-    def message(self, lang: str) -> str:
-        template = _MESSAGES[self.reason][0 if lang == "zh" else 1]
-        return template.format(detail=self.detail)
 
-
-_MESSAGES = {
-    "unrecognised": (
-        "没看懂这个日期，请换个说法，例如“明天下午三点”或“12月3日上午”。",
-        "I could not read that date. Try for example “tomorrow at 3pm” or “Dec 3 in the morning”.",
-    ),
-    "no_date": ("请告诉我哪一天，例如“明天”或“下周二”。", "Which day? For example “tomorrow” or “next Tuesday”."),
-    "vague": ("下周哪一天？例如“下周二”。", "Which day next week? For example “next Tuesday”."),
-    "invalid_date": ("这个日期不存在（{detail}），请检查。", "That date does not exist ({detail}); please check it."),
-    "invalid_time": ("这个时间无效（{detail}），请检查。", "That time is not valid ({detail}); please check it."),
-    "past": ("这个时间已经过去了，请选一个以后的时间。", "That time has already passed; please choose a later one."),
-}
+#: Every :attr:`DateError.reason` (the assistant words each one).
+REASONS = ("unrecognised", "no_date", "vague", "invalid_date", "invalid_time", "past")
 
 # --------------------------------------------------------------------------- normalising
 
@@ -433,18 +422,3 @@ def _is_past(when: When, now: dt.datetime) -> bool:
     if when.part is not None:
         return now.time() >= PART_BOUNDS[when.part][1]
     return False
-
-
-# --------------------------------------------------------------------------- the other direction
-
-_WEEKDAY_ZH_NAMES = "一二三四五六日"
-
-
-def slot_label(start: dt.datetime, lang: str) -> str:
-    """A slot as a button title shows it: ``12月1日（周二）10:00`` / ``Tue 1 Dec 10:00``."""
-    start = to_local(start)
-    if lang == "zh":
-        return f"{start.month}月{start.day}日（周{_WEEKDAY_ZH_NAMES[start.weekday()]}）{start:%H:%M}"
-    weekday = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[start.weekday()]  # not %a: locale-free
-    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[start.month - 1]
-    return f"{weekday} {start.day} {month} {start:%H:%M}"

@@ -86,7 +86,7 @@ class InvalidInput(ValueError):
     """Raised by the staff/privacy calls for a malformed contact; ``invalid`` says what is expected."""
 
     def __init__(self, invalid: Invalid) -> None:
-        super().__init__(invalid.message("en"))
+        super().__init__(f"invalid {invalid.field}: {invalid.reason}")
         self.invalid = invalid
 
 

@@ -91,14 +91,18 @@ def _says_not_covered(reply: str, lang: str) -> bool:
 
 
 def _verdict(reply: str, case: Case) -> str:
-    """right | refused (in scope, said not covered) | unanswered (in scope, no citation) | wrong."""
+    """right | refused (in scope, said not covered) | unanswered (in scope, no citation) | wrong.
+
+    "Not covered" is read first: it names the service window's article (18) as where to ask, which is
+    no answer to a question about article 18 itself.
+    """
     reply = to_simplified(reply)
     if not case.articles:
         return "right" if _says_not_covered(reply, case.lang) else "wrong"
-    if any(cite(a, case.lang) in reply for a in case.articles):
-        return "right"
     if _says_not_covered(reply, case.lang):
         return "refused"
+    if any(cite(a, case.lang) in reply for a in case.articles):
+        return "right"
     return "wrong" if "依据：" in reply or "(Source:" in reply else "unanswered"
 
 

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from pydantic import BaseModel, ConstrainedStr, Extra, ValidationError
 from pydantic.error_wrappers import ErrorWrapper
 
-__all__ = ["IsoDate", "Model", "Problem", "Text", "ValidationError", "fail_at", "problems"]
+__all__ = ["IsoDate", "Model", "Problem", "Text", "ValidationError", "fail_at", "path_of", "problems"]
 
 _SHOWN_CHARS = 80
 
@@ -94,6 +94,11 @@ def problems(error: ValidationError, document: Any) -> list[Problem]:
         problem = Problem(loc, path, f"{e['msg']}{got}")
         out.setdefault(str(problem), problem)
     return list(out.values())
+
+
+def path_of(document: Any, loc: Sequence[int | str]) -> str:
+    """The readable path of ``loc`` in ``document``, for a check made outside a model."""
+    return _walk(document, loc)[0]
 
 
 def _walk(document: Any, loc: Sequence[int | str]) -> tuple[str, Any, bool]:

@@ -2,7 +2,9 @@
 
 Everything downstream (the KB database, the search index, the eligibility rules, the Rasa lookup
 tables) is built from what :func:`load_source` returns, so the checks that keep the data honest live
-here: every article has both languages, every fact names an existing article, ids are unique.
+here, declared as one pydantic model per file: every article has both languages, every fact names an
+existing article, ids are unique, references between entries resolve, unknown keys are typos. A
+:class:`SourceError` names the file, the path inside it and the problem.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import yaml
+from pydantic import Field, StrictBool, StrictInt, StrictStr, root_validator, validator
 
+from datafile import Model, Text, ValidationError, fail_at, problems
 from policy_kb.citation import ArticleRef, parse_ref
 from policy_kb.lang import LANGS
 
@@ -92,87 +96,243 @@ class PolicySource:
         raise KeyError(ref)
 
 
-def _read(name: str) -> Any:
+# --------------------------------------------------------------------------- the files' declared shapes
+
+
+def _article_ref(value: Any) -> ArticleRef:
+    """``6`` -> 6, ``"closing"`` -> None (the closing clause); anything else is an error."""
+    return parse_ref(value)
+
+
+class _Head(Model):
+    code: Text
+    title_zh: Text
+    title_en: Text
+    preamble_zh: Text
+    preamble_en: Text
+
+
+class _Chapter(Model):
+    number: StrictInt
+    title_zh: Text
+    title_en: Text
+
+
+class _Article(Model):
+    number: int | None = Field(...)  # required; null: the closing clause
+    chapter: StrictInt | None = Field(...)
+    title_zh: Text
+    title_en: Text
+    text_zh: Text
+    text_en: Text
+    summary_zh: Text
+    summary_en: Text
+    units_zh: tuple[Text, ...] = ()
+
+    _number = validator("number", pre=True, allow_reuse=True)(lambda v: None if v is None else _article_ref(v))
+
+
+class _ArticlesFile(Model):
+    document: _Head
+    chapters: tuple[_Chapter, ...]
+    articles: tuple[_Article, ...]
+
+    @validator("articles")
+    @classmethod
+    def _all_in_order(cls, articles: tuple[_Article, ...], values: dict[str, Any]) -> tuple[_Article, ...]:
+        numbers = [a.number for a in articles]
+        if numbers != [*range(1, 26), None]:
+            raise ValueError(f"must be 1..25 then the closing clause (number: null), got {numbers}")
+        chapters = {c.number for c in values.get("chapters", ())}
+        for i, a in enumerate(articles):
+            if a.chapter is not None and "chapters" in values and a.chapter not in chapters:
+                fail_at(cls, (i, "chapter"), f"no chapter {a.chapter} in chapters")
+        return articles
+
+
+class _Referenced(Model):
+    """An entry tied to one article of the policy."""
+
+    id: Text
+    article: int | None = Field(...)  # required; "closing" gives None
+
+    _article = validator("article", pre=True, allow_reuse=True)(_article_ref)
+
+
+class _Field(_Referenced):
+    category: Text
+    zh: Text  # the policy's own words
+    en: Text
+    aliases_zh: tuple[Text, ...] = ()
+    aliases_en: tuple[Text, ...] = ()
+
+
+_Degree = Literal["bachelor", "master", "doctorate"]
+
+
+class _Fact(_Referenced):
+    """The keys every fact has; ``quote_zh`` is the policy's wording, copied verbatim."""
+
+    name_zh: Text
+    name_en: Text
+    min_degree: _Degree | None = None
+
+
+class _Category(_Fact):
+    criteria_zh: Text
+    criteria_en: Text
+    priority_zh: Text | None = None
+    priority_en: Text | None = None
+    fields: tuple[Text, ...] = ()
+    fields_note_zh: Text | None = None
+    fields_note_en: Text | None = None
+    degree_alternative_zh: Text | None = None
+    degree_alternative_en: Text | None = None
+    min_related_work_years: StrictInt | None = None
+    priority_max_age: StrictInt | None = None
+
+
+class _Benefit(_Fact):
+    amount_cny: StrictInt | None = Field(...)  # null unless the policy states a figure
+    recipient_zh: Text
+    recipient_en: Text
+    condition_zh: Text
+    condition_en: Text
+    quote_zh: Text
+    text_zh: Text
+    text_en: Text
+    one_off: StrictBool | None = None
+    min_years_in_shanxi: StrictInt | None = None
+    reference_standard: Text | None = None  # the id of the benefit whose standard is referred to
+    share_min_percent: StrictInt | None = None
+
+
+class _Procedure(_Fact):
+    max_validity_years: StrictInt | None = Field(...)
+    quote_zh: Text
+    text_zh: Text
+    text_en: Text
+
+
+class _FactsFile(Model):
+    fields: tuple[_Field, ...]
+    categories: tuple[_Category, ...]
+    benefits: tuple[_Benefit, ...]
+    procedures: tuple[_Procedure, ...]
+
+    @root_validator(skip_on_failure=True)
+    @classmethod
+    def _references(cls, values: dict[str, Any]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for section in ("categories", "benefits", "procedures"):
+            for i, fact in enumerate(values[section]):
+                if fact.id in seen:
+                    fail_at(cls, (section, i, "id"), "duplicate fact id")
+                seen.add(fact.id)
+        categories = {c.id for c in values["categories"]}
+        fields = {f.id for f in values["fields"]}
+        benefits = {b.id for b in values["benefits"]}
+        for i, f in enumerate(values["fields"]):
+            if f.category not in categories:
+                fail_at(cls, ("fields", i, "category"), f"no category {f.category!r} in categories")
+        for i, c in enumerate(values["categories"]):
+            for field_id in c.fields:
+                if field_id not in fields:
+                    fail_at(cls, ("categories", i, "fields"), f"no field {field_id!r} in fields")
+        for i, b in enumerate(values["benefits"]):
+            if b.reference_standard is not None and b.reference_standard not in benefits:
+                fail_at(cls, ("benefits", i, "reference_standard"), f"no benefit {b.reference_standard!r}")
+        return values
+
+
+class _Unit(Model):
+    zh: Text  # the short name the articles use
+    en: Text
+    full_zh: Text | None = None
+
+
+class _UnitsFile(Model):
+    units: tuple[_Unit, ...]
+
+
+class _QuestionGroup(Model):
+    article: int | None = Field(...)
+    zh: tuple[StrictStr, ...] = ()
+    en: tuple[StrictStr, ...] = ()
+
+    _article = validator("article", pre=True, allow_reuse=True)(_article_ref)
+
+
+class _QuestionsFile(Model):
+    questions: tuple[_QuestionGroup, ...]
+
+
+class _Concept(Model):
+    id: Text
+    zh: tuple[Text, ...]
+    en: tuple[Text, ...]
+
+
+class _SynonymsFile(Model):
+    concepts: tuple[_Concept, ...]
+
+
+M = TypeVar("M", bound=Model)
+
+
+def _read(name: str | Path) -> Any:
+    """A KB file by name (or a file elsewhere by its full path)."""
     with open(DATA_DIR / name, encoding="utf-8") as f:
         return yaml.safe_load(f)
 
 
-def _bilingual(entry: dict[str, Any], key: str, where: str) -> Bilingual:
-    zh, en = entry.get(f"{key}_zh"), entry.get(f"{key}_en")
-    for lang, value in (("zh", zh), ("en", en)):
-        if not isinstance(value, str) or not value.strip():
-            raise SourceError(f"{where}: {key}_{lang} is missing or empty")
-    return Bilingual(str(zh).strip(), str(en).strip())
-
-
-def _ref(value: Any, where: str) -> ArticleRef:
+def _parse(model: type[M], name: str | Path) -> tuple[M, Any]:
+    """``name`` read and validated by ``model`` (and the parsed YAML, for what keeps its raw shape)."""
+    doc = _read(name)
     try:
-        return parse_ref(value)
-    except ValueError as e:
-        raise SourceError(f"{where}: {e}") from None
+        return model.parse_obj(doc), doc
+    except ValidationError as e:
+        raise SourceError("; ".join(f"{DATA_DIR / name}: {p}" for p in problems(e, doc))) from None
 
 
-def _articles(doc: dict[str, Any]) -> tuple[Article, ...]:
-    articles = []
-    for ordinal, a in enumerate(doc["articles"], start=1):
-        where = f"article {a.get('number')}"
-        number = None if a["number"] is None else _ref(a["number"], where)
-        articles.append(
-            Article(
-                ordinal=ordinal,
-                number=number,
-                chapter=a.get("chapter"),
-                title=_bilingual(a, "title", where),
-                text=_bilingual(a, "text", where),
-                summary=_bilingual(a, "summary", where),
-                units_zh=tuple(a.get("units_zh") or ()),
-            )
+def _articles(doc: _ArticlesFile) -> tuple[Article, ...]:
+    return tuple(
+        Article(
+            ordinal=ordinal, number=a.number, chapter=a.chapter, title=Bilingual(a.title_zh, a.title_en),
+            text=Bilingual(a.text_zh, a.text_en), summary=Bilingual(a.summary_zh, a.summary_en), units_zh=a.units_zh,
         )
-    numbers = [a.number for a in articles]
-    if numbers != [*range(1, 26), None]:
-        raise SourceError(f"articles must be 1..25 then the closing clause, got {numbers}")
-    return tuple(articles)
+        for ordinal, a in enumerate(doc.articles, start=1)
+    )
 
 
-def _facts(doc: dict[str, Any]) -> tuple[Fact, ...]:
+def _facts(doc: _FactsFile, raw: dict[str, Any]) -> tuple[Fact, ...]:
+    """Categories, benefits and procedures; what is not name, text or amount stays in ``data`` as written."""
     facts = []
     for kind, key in (("category", "categories"), ("benefit", "benefits"), ("procedure", "procedures")):
-        for entry in doc.get(key) or ():
-            where = f"{kind} {entry.get('id')}"
-            text_key = "criteria" if kind == "category" else "text"
-            extra = {k: v for k, v in entry.items() if not k.startswith(("name_", f"{text_key}_"))}
-            for k in ("id", "article", "amount_cny"):
-                extra.pop(k, None)
-            facts.append(
-                Fact(
-                    id=entry["id"],
-                    kind=kind,
-                    article=_ref(entry.get("article"), where),
-                    name=_bilingual(entry, "name", where),
-                    text=_bilingual(entry, text_key, where),
-                    amount_cny=entry.get("amount_cny"),
-                    data=extra,
-                )
-            )
-    ids = [f.id for f in facts]
-    if len(ids) != len(set(ids)):
-        raise SourceError(f"duplicate fact ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+        text_key = "criteria" if kind == "category" else "text"
+        for entry, written in zip(getattr(doc, key), raw[key], strict=True):
+            extra = {k: v for k, v in written.items()
+                     if not k.startswith(("name_", f"{text_key}_")) and k not in ("id", "article", "amount_cny")}
+            facts.append(Fact(
+                id=entry.id, kind=kind, article=entry.article, name=Bilingual(entry.name_zh, entry.name_en),
+                text=Bilingual(getattr(entry, f"{text_key}_zh"), getattr(entry, f"{text_key}_en")),
+                amount_cny=getattr(entry, "amount_cny", None), data=extra,
+            ))
     return tuple(facts)
 
 
-def _questions(doc: dict[str, Any]) -> tuple[tuple[ArticleRef, str, str], ...]:
-    out: list[tuple[ArticleRef, str, str]] = []
-    for entry in doc["questions"]:
-        ref = _ref(entry["article"], "questions")
-        for lang in LANGS:
-            out.extend((ref, lang, q.strip()) for q in entry.get(lang) or () if q and q.strip())
-    return tuple(out)
+def _questions(doc: _QuestionsFile) -> tuple[tuple[ArticleRef, str, str], ...]:
+    return tuple((group.article, lang, q.strip()) for group in doc.questions for lang in LANGS
+                 for q in getattr(group, lang) if q.strip())
 
 
 def _staff_questions() -> tuple[tuple[ArticleRef, str, str], ...]:
+    """The variants staff attached (``staff_variants_file``), checked like ``questions.yml``."""
     path = staff_variants_file()
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else None
-    return _questions({"questions": (doc or {}).get("questions") or []})
+    if not path.exists() or not (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("questions"):
+        return ()
+    doc, _ = _parse(_QuestionsFile, path)
+    return _questions(doc)
 
 
 def source_digest() -> str:
@@ -181,46 +341,53 @@ def source_digest() -> str:
     for name in KB_FILES:
         h.update(name.encode())
         h.update((DATA_DIR / name).read_bytes())
-    staff = staff_variants_file()
-    h.update(b"staff:" + (staff.read_bytes() if staff.exists() else b""))
+    h.update(b"staff:" + repr(_staff_questions()).encode())  # what it says: comments or a missing file change nothing
     return h.hexdigest()
 
 
 @lru_cache(maxsize=1)
 def load_source() -> PolicySource:
     """Load and check all KB files (cached: the files do not change while a process runs)."""
-    doc = _read("articles.yml")
-    facts_doc = _read("facts.yml")
-    units = {u["zh"]: Bilingual(u["zh"], u["en"]) for u in _read("units.yml")["units"]}
-    source = PolicySource(
-        code=doc["document"]["code"],
-        title=_bilingual(doc["document"], "title", "document"),
-        chapters={c["number"]: _bilingual(c, "title", f"chapter {c['number']}") for c in doc["chapters"]},
-        articles=_articles(doc),
-        units=units,
-        facts=_facts(facts_doc),
-        fields=tuple(facts_doc.get("fields") or ()),
-        questions=_questions(_read("questions.yml")) + _staff_questions(),
-        synonyms=tuple(_read("synonyms.yml")["concepts"]),
+    articles, _ = _parse(_ArticlesFile, "articles.yml")
+    facts, facts_raw = _parse(_FactsFile, "facts.yml")
+    units, _ = _parse(_UnitsFile, "units.yml")
+    questions, _ = _parse(_QuestionsFile, "questions.yml")
+    _, synonyms = _parse(_SynonymsFile, "synonyms.yml")
+    known_units = {u.zh for u in units.units}
+    for a in articles.articles:
+        missing = [u for u in a.units_zh if u not in known_units]
+        if missing:
+            raise SourceError(f"{DATA_DIR / 'articles.yml'}: articles.{a.number}.units_zh: "
+                              f"units without an English name in units.yml: {missing}")
+    return PolicySource(
+        code=articles.document.code,
+        title=Bilingual(articles.document.title_zh, articles.document.title_en),
+        chapters={c.number: Bilingual(c.title_zh, c.title_en) for c in articles.chapters},
+        articles=_articles(articles),
+        units={u.zh: Bilingual(u.zh, u.en) for u in units.units},
+        facts=_facts(facts, facts_raw),
+        fields=tuple(facts_raw["fields"]),
+        questions=_questions(questions) + _staff_questions(),
+        synonyms=tuple(synonyms["concepts"]),
         digest=source_digest(),
     )
-    missing_units = sorted({u for a in source.articles for u in a.units_zh} - set(units))
-    if missing_units:
-        raise SourceError(f"units without an English name in units.yml: {missing_units}")
-    for f in source.fields:
-        _ref(f.get("article"), f"field {f.get('id')}")
-    return source
 
 
-@dataclass(frozen=True)
-class GlossaryTerm:
+class GlossaryTerm(Model):
     """A policy term and its one English name (``glossary.yml`` documents the keys)."""
 
-    zh: tuple[str, ...]
-    en: str
-    not_zh: tuple[str, ...] = ()
-    not_en: tuple[str, ...] = ()
+    zh: tuple[Text, ...]
+    en: Text
+    not_zh: tuple[Text, ...] = ()
+    not_en: tuple[Text, ...] = ()
     note: str = ""
+
+    @validator("zh")
+    @classmethod
+    def _spelled(cls, zh: tuple[str, ...]) -> tuple[str, ...]:
+        if not zh:
+            raise ValueError("at least one Chinese spelling is needed")
+        return zh
 
     def in_zh(self, text: str) -> bool:
         for longer in self.not_zh:
@@ -228,20 +395,25 @@ class GlossaryTerm:
         return any(term in text for term in self.zh)
 
 
+class _GlossaryFile(Model):
+    terms: tuple[GlossaryTerm, ...]
+
+    @validator("terms")
+    @classmethod
+    def _each_spelling_once(cls, terms: tuple[GlossaryTerm, ...]) -> tuple[GlossaryTerm, ...]:
+        seen: set[str] = set()
+        for i, term in enumerate(terms):
+            for spelling in term.zh:
+                if spelling in seen:
+                    fail_at(cls, (i, "zh"), f"{spelling} is listed twice")
+                seen.add(spelling)
+        return terms
+
+
 @lru_cache(maxsize=1)
 def load_glossary() -> tuple[GlossaryTerm, ...]:
     """``glossary.yml``, checked: every term has Chinese spellings and an English name, each spelling once."""
-    terms = []
-    for entry in _read("glossary.yml")["terms"]:
-        zh, en = tuple(entry.get("zh") or ()), entry.get("en")
-        if not zh or not isinstance(en, str) or not en.strip():
-            raise SourceError(f"glossary: {entry!r} needs zh spellings and an en name")
-        terms.append(GlossaryTerm(zh, en, tuple(entry.get("not_zh") or ()), tuple(entry.get("not_en") or ()),
-                                  entry.get("note", "")))
-    spellings = [z for t in terms for z in t.zh]
-    if len(spellings) != len(set(spellings)):
-        raise SourceError(f"glossary: a term is listed twice: {sorted({z for z in spellings if spellings.count(z) > 1})}")
-    return tuple(terms)
+    return _parse(_GlossaryFile, "glossary.yml")[0].terms
 
 
 def bilingual_pairs(node: Any, where: str = "") -> list[tuple[str, str, str]]:

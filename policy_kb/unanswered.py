@@ -9,7 +9,7 @@ request or an unfollow finds its rows; ``bot.privacy`` deletes them with the oth
 conversation and after the one retention period.
 
 Staff see them grouped by similarity (:func:`group_questions`: character n-grams, the features the
-learned ranker reads, greedy clustering) and either attach one to an article, which writes it as a
+learned ranker reads, greedy clustering, in plain Python so the staff page waits for no model library) and either attach one to an article, which writes it as a
 question variant for review (:mod:`policy_kb.staff_variants`; the search uses it after the KB rebuild),
 or mark it out of scope.
 
@@ -20,21 +20,24 @@ drops and recreates the KB's tables) leaves it alone.
 from __future__ import annotations
 
 import datetime as dt
+import math
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Column, DateTime, Integer, String, Text, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base
 
 from appointments.contacts import mask_personal_text
-from bot.user_text import clean_user_text
+from lexicon.user_text import clean_user_text
 from policy_kb.citation import CLOSING, ArticleRef, parse_ref
 from policy_kb.db import make_engine
-from policy_kb.lang import detect
+from policy_kb.lang import detect, to_simplified
 from policy_kb.staff_variants import add_variant
 
 REASONS = ("not_found", "low_confidence", "unhelpful")
@@ -72,7 +75,7 @@ def ref_from_label(label: str) -> ArticleRef:
 
 
 #: Not :data:`policy_kb.models.Base`: the KB rebuild drops and recreates those tables.
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 has no type information: its models are Any
 
 
 class UnansweredRow(Base):
@@ -250,29 +253,50 @@ def default_store() -> UnansweredStore:
     return UnansweredStore(make_engine())
 
 
+def _ngrams(text: str) -> Counter[str]:
+    """Character 1-3-grams within the words of the text as the search normalises it (NFKC, simplified
+    characters, lower case), as the learned ranker's ``char_wb`` features read it; no tokenizer needed."""
+    grams: Counter[str] = Counter()
+    for word in to_simplified(unicodedata.normalize("NFKC", text)).lower().split():
+        padded = f" {word} "
+        grams.update(padded[i:i + n] for n in (1, 2, 3) for i in range(len(padded) - n + 1) if padded[i:i + n].strip())
+    return grams
+
+
+def _vectors(texts: list[str]) -> list[dict[str, float]]:
+    """TF-IDF vectors (sublinear tf, smoothed idf), unit length."""
+    counts = [_ngrams(t) for t in texts]
+    df = Counter(g for c in counts for g in c)
+    n = len(texts)
+    vectors = []
+    for c in counts:
+        v = {g: (1 + math.log(k)) * (math.log((1 + n) / (1 + df[g])) + 1) for g, k in c.items()}
+        norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+        vectors.append({g: x / norm for g, x in v.items()})
+    return vectors
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(x * b.get(g, 0.0) for g, x in a.items())
+
+
 def group_questions(questions: list[Question], threshold: float = SIMILARITY) -> list[Group]:
     """Similar questions together, the largest groups first (then the most recent).
 
     Greedy: each question, newest first, joins the group whose first question is most similar to it,
-    if at least ``threshold`` (cosine of TF-IDF character 1-3-grams of the normalised text, as the learned
-    ranker reads questions), else starts a group. Quadratic in the worst case, which a few hundred
-    open questions afford."""
-    if not questions:
-        return []
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from policy_kb.text import normalize
-
-    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), preprocessor=normalize).fit_transform(
-        [q.text for q in questions])
+    if at least ``threshold`` (cosine of TF-IDF character 1-3-grams), else starts a group. Quadratic in
+    the worst case, which a few hundred open questions afford."""
+    vectors = _vectors([q.text for q in questions])
     groups: list[Group] = []
-    heads: list[int] = []
-    for i, q in enumerate(questions):
-        sims = (vectors[heads] @ vectors[i].T).toarray().ravel() if heads else []
-        best = max(range(len(heads)), key=lambda g: sims[g], default=None)
+    heads: list[dict[str, float]] = []
+    for q, vector in zip(questions, vectors, strict=True):
+        sims = [_cosine(vector, head) for head in heads]
+        best = max(range(len(heads)), key=sims.__getitem__, default=None)
         if best is not None and sims[best] >= threshold:
             groups[best].questions.append(q)
         else:
             groups.append(Group([q]))
-            heads.append(i)
+            heads.append(vector)
     return sorted(groups, key=lambda g: (-g.count, -g.last.timestamp()))

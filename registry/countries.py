@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from babel import Locale
 
-from registry.places import normalize
+from lexicon.normalize import normalize
 
 #: CLDR codes that are not places one lives in.
 _NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "ZZ", "QO", "XA", "XB", "AQ", "BV", "HM", "TF", "UM", "CP", "DG", "IC", "EA"})

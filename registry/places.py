@@ -3,7 +3,7 @@
 People name their ancestral place as they would to a neighbour: "太原小店", "运城 临猗县", "临猗" (a
 county alone), "山西省太原市小店区", "運城臨猗縣" (traditional characters), "Xiaodian, Taiyuan", "Linyi
 County". :func:`find_place` reads all of these: the text is normalised first (NFKC, simplified
-characters, lower case: the form of :func:`policy_kb.text.normalize`, without loading its tokenisers), then
+characters, lower case: :func:`lexicon.normalize.normalize`), then
 every city and county name is looked for, its full name ("小店区", "Xiaodian District") and its stem
 ("小店", "xiaodian"; stems of one character, such as 盂 of 盂县, only with their suffix), longest first
 and without overlaps, in one linear-time alternation. A county decides the city; a city and a county
@@ -14,23 +14,17 @@ and the caller asks which.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
-from policy_kb.lang import to_simplified
+from lexicon.normalize import normalize
 
 DATA = Path(__file__).resolve().parent / "data" / "shanxi_divisions.yml"
 #: Generic words around a place name that carry nothing: "山西省", "province", "shi", "county".
 _EN_SUFFIXES = ("district", "county", "city", "prefecture", "qu", "xian", "shi")
-
-
-def normalize(text: str) -> str:
-    """NFKC, simplified characters, lower case (what :func:`policy_kb.text.normalize` does)."""
-    return to_simplified(unicodedata.normalize("NFKC", text)).lower()
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
+from lexicon.normalize import normalize
 from registry.fields import INTERESTS
-from registry.places import normalize
 
 MAX_CHARS = 300
 

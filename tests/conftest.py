@@ -1,15 +1,16 @@
-"""Shared fixtures: KB databases on SQLite and on the PostgreSQL every machine here runs.
+"""Fixtures every suite may use: KB databases on SQLite and on the PostgreSQL every machine here runs.
 
 PostgreSQL is not optional: the KB must work on it for the scale-out profile, so a PostgreSQL that
 cannot be reached fails the run (set ``TEST_POSTGRES_URL`` to point elsewhere).
 Each test database gets its own schema, so parallel runs and other projects do not collide.
+
+The fixtures several suites share (the session's one running stack, the WeChat channel, the stub Rasa)
+are in the plugin :mod:`tests.support.fixtures`; the helpers the tests import are in :mod:`tests.support`.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,8 +19,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-ROOT = Path(__file__).resolve().parent.parent
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+from tests.support.locations import POSTGRES_URL
+
+pytest_plugins = ["tests.support.fixtures", "tests.support.browser"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -46,15 +48,10 @@ def db_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _kb_database(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Point the default KB database at a per-run file, so tests never touch ``var/``."""
-    if "KB_DATABASE_URL" not in os.environ:
-        os.environ["KB_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('kb') / 'kb.sqlite3'}"
-
-
-def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m bot ARGS`` as a user would, capturing text output."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin, capture_output=True, text=True, cwd=ROOT, env=os.environ.copy(), timeout=300,
-    )
+def _kb_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the default KB database at a per-run file, so tests never touch ``var/``: for the whole run,
+    on purpose (every process a test starts opens the same KB)."""
+    with pytest.MonkeyPatch.context() as mp:
+        if "KB_DATABASE_URL" not in os.environ:
+            mp.setenv("KB_DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('kb') / 'kb.sqlite3'}")
+        yield

@@ -13,8 +13,10 @@ How answers reach the forms. Every form slot has a ``custom`` mapping and is ext
 (``extract_<slot>``) rather than by Rasa, because what counts as an answer depends on the question:
 
 * an answer to the *question being asked* is taken whatever the NLU thought it was, unless its intent
-  is a digression (:data:`~actions.appointment_forms.common.DIGRESSIONS`): then nothing is extracted, the form is rejected and the
-  digression rules (``data/rules/appointments.yml``) answer and resume the form;
+  is a digression (:data:`~actions.appointment_forms.common.DIGRESSIONS`) or it answers another question:
+  the form base decides that once (:meth:`actions.form_base.TypedForm.validate`), the extractors read
+  the answer it kept (:meth:`~actions.form_base.TypedForm.answer`); a rejected form's digression rules
+  (``data/rules/appointments.yml``) answer and resume it;
 * besides that, the opening request and the answers to the first three questions may carry the service
   (entity ``service``), the window (a city) and a date ("帮我约明天下午去大同办工作许可"): those fill
   their slots too; a date said before the window is known waits in ``booking_request``;
@@ -22,11 +24,12 @@ How answers reach the forms. Every form slot has a ``custom`` mapping and is ext
 
 Validators turn what was extracted into catalogue ids, an exact slot start (ISO, Asia/Shanghai) or a
 reference code. When an answer cannot be used, the validator leaves a *prompt* (text and buttons) in
-``appointment_prompt`` and the next question's ``action_ask_*`` shows it instead of the plain question,
+``form_prompt`` and the next question's ``action_ask_*`` shows it instead of the plain question,
 so each turn is one message: "周六是周末，窗口不开放。离您要的时间最近的空闲时段：[buttons]".
 
 Stopping: "不预约了"/"no" at a question, or "取消" (cancel_appointment) during a booking, sets
-``appointment_stopped`` and the form ends with nothing saved. Refusing consent, or refusing to give a
+``appointment_stopped`` and the form ends with nothing saved (the base checks it before any validator:
+:meth:`~actions.appointment_forms.forms.AppointmentForm.stops`). Refusing consent, or refusing to give a
 name or contact, makes the booking anonymous.
 
 Name, contact and code answers keep the conversation's language: "Anna Schmidt" typed in a Chinese
@@ -37,7 +40,8 @@ The modules:
 * :mod:`.common`: constants and slot names, the store and the clock, reading answers, prompts;
 * :mod:`.formatting`: dates, windows and appointments said back, and their buttons;
 * :mod:`.times`: turning a requested time into an exact free slot, or a reason and alternatives;
-* :mod:`.forms`: the validators' and ask actions' base classes, and ``action_appointment_reset``;
+* :mod:`.forms`: the validators' base class (on the one form base, :mod:`actions.form_base`, whose
+  :class:`~actions.form_base.AskSlot` asks every question), and ``action_appointment_reset``;
 * :mod:`.booking`: ``booking_form`` (validator, questions, ``action_booking_result``);
 * :mod:`.changes`: ``cancel_form`` and ``reschedule_form`` (validators, questions, results);
 * :mod:`.listing`: ``action_my_appointments``.
@@ -52,9 +56,10 @@ from actions.appointment_forms.changes import (
     ValidateCancelForm,
     ValidateRescheduleForm,
 )
-from actions.appointment_forms.common import clean_name, find_code, find_contact, resolve_service
+from actions.appointment_forms.common import clean_name, find_code, resolve_service
 from actions.appointment_forms.forms import ActionAppointmentReset
 from actions.appointment_forms.listing import ActionMyAppointments
+from appointments.contacts import find_contact
 
 __all__ = [
     "ActionAppointmentReset",

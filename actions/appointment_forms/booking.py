@@ -14,51 +14,49 @@ from actions.appointment_forms.common import (
     CARRIERS,
     DIGRESSIONS,
     NAME_DIGRESSIONS,
-    _iso,
-    _keep_language,
     clean_name,
-    find_contact,
+    iso_start,
+    keep_language,
     resolve_service,
+    service_in,
     store,
 )
 from actions.appointment_forms.formatting import (
     after_booking_buttons,
     appointment_lines,
     book_button,
+    invalid_text,
     service_buttons,
     slot_buttons,
+    slot_label,
     window_buttons,
 )
-from actions.appointment_forms.forms import _AppointmentForm, _Ask, _reset
-from actions.appointment_forms.times import _nearest, _unavailable, _with_options, pick_start
-from actions.appointment_texts import atext
+from actions.appointment_forms.forms import AppointmentForm, reset_events
+from actions.appointment_forms.times import nearest_slots, pick_start, unavailable_reason, with_options
 from actions.choices import is_question, short_reply
-from actions.form_base import entity as _entity
-from actions.form_base import latest_intent as _intent
-from actions.form_base import leave_prompt as _prompt
-from actions.form_base import typed as _typed
+from actions.form_base import AskSlot, entity, latest_intent, leave_prompt, typed
 from actions.language import reply_language
+from actions.texts import text
 from appointments.catalogue import get_catalogue
-from appointments.contacts import Contact, Invalid, mask_contact, normalise_name
-from appointments.dates import DateError, parse_when, slot_label
+from appointments.contacts import Contact, Invalid, find_contact, mask_contact, normalise_name
+from appointments.dates import DateError, parse_when
 from appointments.results import BookingStatus
 from appointments.settings import max_per_contact, max_per_conversation
 from appointments.store import retention_days
 
 
-class ValidateBookingForm(_AppointmentForm):
+class ValidateBookingForm(AppointmentForm):
+    # "取消" stops a booking at any question; "no" only where it cannot mean something else
     stop_slots = frozenset({"booking_service", "booking_window", "booking_start", "booking_confirmed"})
+    stop_anywhere = frozenset({"cancel_appointment"})
 
     def name(self) -> str:
         return "validate_booking_form"
 
     def digressions(self, tracker: Tracker) -> frozenset[str]:
+        if tracker.get_slot("requested_slot") == "booking_name":
+            return NAME_DIGRESSIONS  # a name can look like anything to the NLU ("Anna Schmidt" as chitchat)
         return DIGRESSIONS | {"reschedule_appointment"}
-
-    def _stopping(self, tracker: Tracker, slot: str) -> bool:
-        # "取消" stops a booking at any question; "no" only where it cannot mean something else
-        return tracker.get_slot("requested_slot") == slot and (
-            _intent(tracker) == "cancel_appointment" or super()._stopping(tracker, slot))
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> list[str]:
@@ -72,7 +70,7 @@ class ValidateBookingForm(_AppointmentForm):
     def _in_passing(self, tracker: Tracker) -> bool:
         """May this message carry the service, window or date although another question is asked?"""
         return tracker.get_slot("requested_slot") in (None, "booking_service", "booking_window", "booking_start") \
-            and _intent(tracker) in CARRIERS
+            and latest_intent(tracker) in CARRIERS
 
     def carries(self, reply: str, tracker: Tracker) -> bool:
         """A city or a date typed while the service, window or time is asked ("Datong", "next Friday
@@ -82,6 +80,12 @@ class ValidateBookingForm(_AppointmentForm):
             return False
         return bool(get_catalogue().find_windows(reply)) or not isinstance(parse_when(reply, common.now()), DateError)
 
+    def answers_another(self, slot: str, reply: str, tracker: Tracker) -> bool:
+        """"Datong" while the service is asked, "next Friday" while the window is: the city or the date,
+        said back, and the question asked again."""
+        return slot in ("booking_service", "booking_window") and not self.reads(slot, reply, tracker) \
+            and self.carries(reply, tracker)
+
     def takes_any(self, slot: str) -> bool:
         return slot == "booking_start"  # "都行", "any time": the earliest slot offered
 
@@ -89,97 +93,87 @@ class ValidateBookingForm(_AppointmentForm):
 
     async def extract_booking_service(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
-        answer = self._answer(tracker, "booking_service")
+        answer = self.answer(tracker, "booking_service")
         if answer is not None or self._in_passing(tracker):
-            entity = _entity(tracker, "service")
-            sid = resolve_service(entity, get_catalogue()) if entity else None
-            if sid is None and answer is None and _typed(tracker):  # "我要预约就业服务": a name in the request
-                sid = resolve_service(_typed(tracker), get_catalogue())
+            # the service the NLU found, or one named in the request ("我要预约就业服务")
+            sid = service_in(tracker, typed(tracker) if answer is None else "")
             if sid:
                 return {"booking_service": sid}
-        if answer is not None and resolve_service(answer, get_catalogue()) is None \
-                and self.carries(_typed(tracker), tracker):
-            return {}  # "Datong" while the service is asked: the window, said back, and the service asked again
         return {} if answer is None else {"booking_service": answer}
 
     async def validate_booking_service(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "booking_service"):
-            return self._stop("booking_service")
         lang = reply_language(tracker)
         catalogue = get_catalogue()
         window_id = tracker.get_slot("booking_window")
         sid = resolve_service(value, catalogue)
         if sid is None:
-            return {"booking_service": None, **_prompt(
-                tracker, "booking_service", atext("unknown_service", lang), service_buttons(catalogue, lang, window_id))}
+            return {"booking_service": None, **leave_prompt(
+                tracker, "booking_service", text("unknown_service", lang), service_buttons(catalogue, lang, window_id))}
         window = catalogue.windows.get(window_id) if window_id else None
         if window is not None and not window.offers(sid):  # keep the service, ask for another window
-            text = atext("service_not_offered", lang, window=window.name(lang), service=catalogue.service(sid).name(lang))
+            said = text("service_not_offered", lang, window=window.name(lang), service=catalogue.service(sid).name(lang))
             return {"booking_service": sid, "booking_window": None,
-                    **_prompt(tracker, "booking_window", text, window_buttons(catalogue, lang, sid))}
+                    **leave_prompt(tracker, "booking_window", said, window_buttons(catalogue, lang, sid))}
         return {"booking_service": sid}
 
     # window
 
     async def extract_booking_window(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> dict[str, Any]:
-        button = _entity(tracker, "city") if (tracker.latest_message.get("text") or "").startswith("/") else None
+        button = entity(tracker, "city") if (tracker.latest_message.get("text") or "").startswith("/") else None
         if button:
             return {"booking_window": str(button)}
-        answer = self._answer(tracker, "booking_window")
-        if answer is not None and (get_catalogue().find_windows(answer) or not self.carries(answer, tracker)):
+        answer = self.answer(tracker, "booking_window")
+        if answer is not None:
             return {"booking_window": answer}
-        found = get_catalogue().find_windows(_typed(tracker)) if self._in_passing(tracker) else []
+        found = get_catalogue().find_windows(typed(tracker)) if self._in_passing(tracker) else []
         if len(found) == 1 or (found and tracker.get_slot("booking_window") is None):
-            return {"booking_window": _typed(tracker)}  # ambiguous "太原" only while no window is chosen
+            return {"booking_window": typed(tracker)}  # ambiguous "太原" only while no window is chosen
         return {}
 
     async def validate_booking_window(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "booking_window"):
-            return self._stop("booking_window")
         lang = reply_language(tracker)
         catalogue = get_catalogue()
         service_id = tracker.get_slot("booking_service")
-        text = str(value or "")
-        found = [catalogue.windows[text]] if text in catalogue.windows else catalogue.find_windows(text)
+        typed_window = str(value or "")
+        found = [catalogue.windows[typed_window]] if typed_window in catalogue.windows \
+            else catalogue.find_windows(typed_window)
         if len(found) > 1:
-            return {"booking_window": None, **_prompt(
-                tracker, "booking_window", atext("ambiguous_window", lang, text=found[0].city(lang)),
+            return {"booking_window": None, **leave_prompt(
+                tracker, "booking_window", text("ambiguous_window", lang, text=found[0].city(lang)),
                 window_buttons(catalogue, lang, service_id, found))}
         if not found:
-            return {"booking_window": None, **_prompt(
-                tracker, "booking_window", atext("unknown_window", lang), window_buttons(catalogue, lang, service_id))}
+            return {"booking_window": None, **leave_prompt(
+                tracker, "booking_window", text("unknown_window", lang), window_buttons(catalogue, lang, service_id))}
         window = found[0]
         if service_id and not window.offers(service_id):
-            text = atext("service_not_offered", lang, window=window.name(lang),
-                         service=catalogue.service(service_id).name(lang))
+            said = text("service_not_offered", lang, window=window.name(lang),
+                        service=catalogue.service(service_id).name(lang))
             return {"booking_window": None,
-                    **_prompt(tracker, "booking_window", text, window_buttons(catalogue, lang, service_id))}
+                    **leave_prompt(tracker, "booking_window", said, window_buttons(catalogue, lang, service_id))}
         return {"booking_window": window.id}
 
     # date and time
 
     async def extract_booking_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
-        button = _entity(tracker, "booking_start")
+        button = entity(tracker, "booking_start")
         if button:
             return {"booking_start": str(button)}
-        answer = self._answer(tracker, "booking_start")
+        answer = self.answer(tracker, "booking_start")
         if answer is not None:
             return {"booking_start": answer}
-        if self._in_passing(tracker) and _typed(tracker) and not isinstance(parse_when(_typed(tracker), common.now()), DateError):
-            return {"booking_start": _typed(tracker)}
+        if self._in_passing(tracker) and typed(tracker) and not isinstance(parse_when(typed(tracker), common.now()), DateError):
+            return {"booking_start": typed(tracker)}
         pending = tracker.get_slot("booking_request")
-        if pending and tracker.get_slot("booking_start") is None and _intent(tracker) not in self.digressions(tracker):
+        if pending and tracker.get_slot("booking_start") is None and latest_intent(tracker) not in self.digressions(tracker):
             return {"booking_start": pending}
         return {}
 
     async def validate_booking_start(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "booking_start"):
-            return self._stop("booking_start")
         window_id, service_id = tracker.get_slot("booking_window"), tracker.get_slot("booking_service")
         if not (window_id and service_id):  # "明天下午" before the window is known: keep it for later
             return {"booking_start": None, "booking_request": value}
@@ -188,93 +182,87 @@ class ValidateBookingForm(_AppointmentForm):
         if pick.start is not None:
             return {"booking_start": pick.start.isoformat(), "booking_request": None}
         return {"booking_start": None, "booking_request": None,
-                **_prompt(tracker, "booking_start", pick.text, slot_buttons(pick.slots, lang))}
+                **leave_prompt(tracker, "booking_start", pick.text, slot_buttons(pick.slots, lang))}
 
     # consent, name, contact
 
     async def extract_booking_consent(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
-        answer = self._answer(tracker, "booking_consent")
+        answer = self.answer(tracker, "booking_consent")
         if answer is None:
             return {}
-        intent = _intent(tracker)
+        intent = latest_intent(tracker)
         return {"booking_consent": True if intent == "affirm" else False if intent in ("deny", "skip") else answer}
 
     async def validate_booking_consent(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "booking_consent"):
-            return self._stop("booking_consent")
         if isinstance(value, bool):
             return {"booking_consent": value, **({} if value else {"booking_name": None, "booking_contact": None})}
         return {"booking_consent": None,
-                **_prompt(tracker, "booking_consent", atext("consent_unclear", reply_language(tracker)))}
+                **leave_prompt(tracker, "booking_consent", text("consent_unclear", reply_language(tracker)))}
 
     async def extract_booking_name(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> dict[str, Any]:
-        answer = self._answer(tracker, "booking_name", NAME_DIGRESSIONS)
+        answer = self.answer(tracker, "booking_name")
         return {} if answer is None else {"booking_name": answer}
 
     def _anonymous(self, tracker: Tracker, lang: str) -> dict[str, Any]:
         """The user would rather not give a name or contact: no personal data at all."""
         return {"booking_consent": False, "booking_name": None, "booking_contact": None,
-                **_prompt(tracker, "booking_confirmed", atext("name_refused", lang))}
+                **leave_prompt(tracker, "booking_confirmed", text("name_refused", lang))}
 
     async def validate_booking_name(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "booking_name"):
-            return self._stop("booking_name")
-        lang, keep = _keep_language(tracker)
-        if _intent(tracker) in ("deny", "skip"):
+        lang, keep = keep_language(tracker)
+        if latest_intent(tracker) in ("deny", "skip"):
             return {**self._anonymous(tracker, lang), **keep}
         if short_reply(str(value or "")) in ("affirm", "any"):  # "yess" at "your name?" is not a name
-            return {"booking_name": None, **keep, **_prompt(tracker, "booking_name", atext("need_booking_name", lang))}
+            return {"booking_name": None, **keep, **leave_prompt(tracker, "booking_name", text("need_booking_name", lang))}
         name = normalise_name(clean_name(str(value or "")))
         if isinstance(name, Invalid):
-            return {"booking_name": None, **keep, **_prompt(tracker, "booking_name", name.message(lang))}
+            return {"booking_name": None, **keep, **leave_prompt(tracker, "booking_name", invalid_text(name, lang))}
         return {"booking_name": name, **keep}
 
     async def extract_booking_contact(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                       domain: DomainDict) -> dict[str, Any]:
-        answer = self._answer(tracker, "booking_contact")
+        answer = self.answer(tracker, "booking_contact")
         if answer is None and tracker.get_slot("requested_slot") == "booking_contact" \
-                and _intent(tracker) not in ("handoff", "goodbye") and isinstance(find_contact(_typed(tracker)), Contact):
-            answer = _typed(tracker)  # an e-mail or phone number is an answer whatever the NLU thought
+                and latest_intent(tracker) not in ("handoff", "goodbye") and isinstance(find_contact(typed(tracker)), Contact):
+            answer = typed(tracker)  # an e-mail or phone number is an answer whatever the NLU thought
         return {} if answer is None else {"booking_contact": answer}
 
     async def validate_booking_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "booking_contact"):
-            return self._stop("booking_contact")
-        lang, keep = _keep_language(tracker)
-        if _intent(tracker) in ("deny", "skip"):
+        lang, keep = keep_language(tracker)
+        if latest_intent(tracker) in ("deny", "skip"):
             return {**self._anonymous(tracker, lang), **keep}
         contact = find_contact(str(value or ""))
         if isinstance(contact, Invalid):
-            return {"booking_contact": None, **keep, **_prompt(tracker, "booking_contact", contact.message(lang))}
+            return {"booking_contact": None, **keep, **leave_prompt(tracker, "booking_contact", invalid_text(contact, lang))}
         return {"booking_contact": contact.value, **keep}
 
     # confirmation: the booking itself
 
     async def extract_booking_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        answer = self._answer(tracker, "booking_confirmed")
+        answer = self.answer(tracker, "booking_confirmed")
         if answer is None:
             return {}
-        intent = _intent(tracker)
+        intent = latest_intent(tracker)
         return {"booking_confirmed": True if intent == "affirm" else False if intent == "deny" else answer}
 
     async def validate_booking_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                          domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "booking_confirmed") or value is False:
+        if value is False:
             return {"booking_confirmed": False, "appointment_stopped": True}
         lang = reply_language(tracker)
         if value is not True:
-            return {"booking_confirmed": None, **_prompt(tracker, "booking_confirmed", atext("confirm_unclear", lang))}
+            return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", text("confirm_unclear", lang))}
         consent = tracker.get_slot("booking_consent") is True
         st = store()
         result = st.book(
             window_id=tracker.get_slot("booking_window"), service_id=tracker.get_slot("booking_service"),
-            start=_iso(tracker.get_slot("booking_start")), consent=consent,
+            start=iso_start(tracker.get_slot("booking_start")), consent=consent,
             name=tracker.get_slot("booking_name") if consent else None,
             contact=tracker.get_slot("booking_contact") if consent else None,
             lang=lang, conversation_id=tracker.sender_id,
@@ -285,94 +273,94 @@ class ValidateBookingForm(_AppointmentForm):
                 return {"booking_confirmed": True, "booking_code": result.appointment.code,
                         "booking_repeated": result.repeated}
             case BookingStatus.BUSY:
-                return {"booking_confirmed": None, **_prompt(tracker, "booking_confirmed", atext("busy", lang))}
+                return {"booking_confirmed": None, **leave_prompt(tracker, "booking_confirmed", text("busy", lang))}
             case BookingStatus.LIMIT:  # the cap on active bookings (appointments.settings): list them, or stop
                 cap = max_per_conversation() if result.limit == "conversation" else max_per_contact()
-                return {"booking_confirmed": None, **_prompt(
-                    tracker, "booking_confirmed", atext(f"booking_limit_{result.limit}", lang, n=cap),
-                    [{"title": atext("button_my_appointments", lang), "payload": "/my_appointments"},
-                     {"title": atext("button_no_booking", lang), "payload": "/deny"}])}
+                return {"booking_confirmed": None, **leave_prompt(
+                    tracker, "booking_confirmed", text(f"booking_limit_{result.limit}", lang, n=cap),
+                    [{"title": text("button_my_appointments", lang), "payload": "/my_appointments"},
+                     {"title": text("button_no_booking", lang), "payload": "/deny"}])}
         # taken in the meantime (or no longer bookable): choose again
         window = st.catalogue.window(tracker.get_slot("booking_window"))
-        start = _iso(tracker.get_slot("booking_start"))
-        reason = _unavailable(st, result.status, result.day, slot_label(start, lang), start.date(), window, lang) \
-            if start is not None else atext("confirm_unclear", lang)
-        return {"booking_confirmed": None, "booking_start": None, **_prompt(
-            tracker, "booking_start", _with_options(reason, result.alternatives, st, lang),
+        start = iso_start(tracker.get_slot("booking_start"))
+        reason = unavailable_reason(st, result.status, result.day, slot_label(start, lang), start.date(), window, lang) \
+            if start is not None else text("confirm_unclear", lang)
+        return {"booking_confirmed": None, "booking_start": None, **leave_prompt(
+            tracker, "booking_start", with_options(reason, result.alternatives, st, lang),
             slot_buttons(result.alternatives, lang))}
 
 
-class AskBookingService(_Ask):
+class AskBookingService(AskSlot):
     slot = "booking_service"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         # the article comes with the first question; after a note ("好的，大同。") only the question
         key = "ask_service_again" if tracker.get_slot("form_prompt") else "ask_service"
-        return atext(key, lang), service_buttons(get_catalogue(), lang, tracker.get_slot("booking_window"))
+        return text(key, lang), service_buttons(get_catalogue(), lang, tracker.get_slot("booking_window"))
 
 
-class AskBookingWindow(_Ask):
+class AskBookingWindow(AskSlot):
     slot = "booking_window"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_window", lang), window_buttons(get_catalogue(), lang, tracker.get_slot("booking_service"))
+        return text("ask_window", lang), window_buttons(get_catalogue(), lang, tracker.get_slot("booking_service"))
 
 
-class AskBookingStart(_Ask):
+class AskBookingStart(AskSlot):
     slot = "booking_start"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        slots = _nearest(tracker.get_slot("booking_window"), tracker.get_slot("booking_service"))
-        return atext("ask_start" if slots else "ask_start_none", lang), slot_buttons(slots, lang)
+        slots = nearest_slots(tracker.get_slot("booking_window"), tracker.get_slot("booking_service"))
+        return text("ask_start" if slots else "ask_start_none", lang), slot_buttons(slots, lang)
 
 
-class AskBookingConsent(_Ask):
+class AskBookingConsent(AskSlot):
     slot = "booking_consent"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_consent", lang, days=retention_days()), [
-            {"title": atext("button_agree", lang), "payload": "/affirm"},
-            {"title": atext("button_anonymous", lang), "payload": "/deny"},
+        return text("ask_consent", lang, days=retention_days()), [
+            {"title": text("button_agree", lang), "payload": "/affirm"},
+            {"title": text("button_anonymous", lang), "payload": "/deny"},
         ]
 
 
-class AskBookingName(_Ask):
+class AskBookingName(AskSlot):
     slot = "booking_name"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_name", lang), []
+        return text("ask_name", lang), []
 
 
-class AskBookingContact(_Ask):
+class AskBookingContact(AskSlot):
     slot = "booking_contact"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_contact", lang), []
+        return text("ask_contact", lang), []
 
 
-class AskBookingConfirmed(_Ask):
+class AskBookingConfirmed(AskSlot):
     slot = "booking_confirmed"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         catalogue = get_catalogue()
-        start = _iso(tracker.get_slot("booking_start"))
+        start = iso_start(tracker.get_slot("booking_start"))
         window = catalogue.window(tracker.get_slot("booking_window"))
         lines = [
-            atext("ask_confirm", lang),
-            atext("line_service", lang, value=catalogue.service(tracker.get_slot("booking_service")).name(lang)),
-            atext("line_window", lang, value=window.name(lang)),
-            atext("line_time", lang, value=slot_label(start, lang) if start else "?", minutes=window.slot_minutes),
+            text("ask_confirm", lang),
+            text("line_service", lang, value=catalogue.service(tracker.get_slot("booking_service")).name(lang)),
+            text("line_window", lang, value=window.name(lang)),
+            text("line_time", lang, value=slot_label(start, lang) if start else "?", minutes=window.slot_minutes),
         ]
         if tracker.get_slot("booking_consent") is True:
-            lines += [atext("line_name", lang, value=tracker.get_slot("booking_name") or ""),
-                      atext("line_contact", lang, value=mask_contact(tracker.get_slot("booking_contact")))]
+            lines += [text("line_name", lang, value=tracker.get_slot("booking_name") or ""),
+                      text("line_contact", lang, value=mask_contact(tracker.get_slot("booking_contact")))]
         else:
-            lines.append(atext("line_anonymous", lang))
+            lines.append(text("line_anonymous", lang))
         if start is not None and store().schedule.day(window.id, start.date()).estimated:
-            lines.append(atext("estimated_note", lang))
+            lines.append(text("estimated_note", lang))
         return "\n".join(lines), [
-            {"title": atext("button_confirm", lang), "payload": "/affirm"},
-            {"title": atext("button_no_booking", lang), "payload": "/deny"},
+            {"title": text("button_confirm", lang), "payload": "/affirm"},
+            {"title": text("button_no_booking", lang), "payload": "/deny"},
         ]
 
 
@@ -387,12 +375,12 @@ class ActionBookingResult(Action):
         code = tracker.get_slot("booking_code")
         booked = store().get(code) if code and tracker.get_slot("booking_confirmed") else None
         if booked is None:
-            dispatcher.utter_message(text=atext("booking_stopped", lang), buttons=[book_button(lang)])
-            return _reset()
-        head = atext("booked_repeated" if tracker.get_slot("booking_repeated") else "booked", lang,
-                     code=booked.display_code)
+            dispatcher.utter_message(text=text("booking_stopped", lang), buttons=[book_button(lang)])
+            return reset_events()
+        head = text("booked_repeated" if tracker.get_slot("booking_repeated") else "booked", lang,
+                    code=booked.display_code)
         body = appointment_lines(booked, lang, with_code=False)
         contact = get_catalogue().contact_text(booked.window_id, lang)
         dispatcher.utter_message(text="\n".join([head, *body, contact]),
                                  buttons=after_booking_buttons(booked.code, lang))
-        return _reset()
+        return reset_events()

@@ -25,37 +25,30 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointment_forms import common
-from actions.appointment_forms.common import (
-    _CODE_IN_TEXT,
-    CARRIERS,
-    DIGRESSIONS,
-    _entity,
-    _intent,
-    _prompt,
-    _typed,
-    store,
-)
+from actions.appointment_forms.common import CARRIERS, CODE_IN_TEXT, DIGRESSIONS, keep_language, store
 from actions.appointment_forms.formatting import (
     after_booking_buttons,
     appointment_lines,
     book_button,
     code_buttons,
+    invalid_text,
     slot_buttons,
+    slot_label,
     window_title,
 )
-from actions.appointment_forms.forms import _AppointmentForm, _Ask, _reset
-from actions.appointment_forms.times import Pick, _nearest, _unavailable, _with_options, pick_start
-from actions.appointment_texts import atext
-from actions.form_base import join, leave_note, take_prompt
+from actions.appointment_forms.forms import AppointmentForm, reset_events
+from actions.appointment_forms.times import Pick, nearest_slots, pick_start, unavailable_reason, with_options
+from actions.form_base import AskSlot, entity, join, latest_intent, leave_note, leave_prompt, take_prompt, typed
 from actions.language import reply_language
+from actions.texts import text
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, format_code, normalise_code
-from appointments.dates import DateError, parse_when, slot_label
+from appointments.dates import DateError, parse_when
 from appointments.keys import conversation_digest
 from appointments.results import AccessStatus, BookingStatus
 from appointments.settings import proof_attempts, proof_window_s
 from appointments.store import Appointment
-from bot.ratelimit import RateLimiter
+from ratelimit.limiter import RateLimiter
 
 _limiters: dict[tuple[int, int, str | None], RateLimiter] = {}
 
@@ -85,10 +78,10 @@ def opened(tracker: Tracker) -> Appointment | None:
 def _not_found(tracker: Tracker, code: str, lang: str, keep: dict[str, Any]) -> dict[str, Any]:
     """The one answer for every booking this conversation cannot change, whatever the reason."""
     return {"appointment_code": None, "appointment_proof": None, **keep,
-            **_prompt(tracker, "appointment_code", atext("code_not_found", lang, code=format_code(code)))}
+            **leave_prompt(tracker, "appointment_code", text("code_not_found", lang, code=format_code(code)))}
 
 
-class _CodeForm(_AppointmentForm, ABC):
+class CodeForm(AppointmentForm, ABC):
     """cancel_form and reschedule_form: the code, the proof when the booking is not this conversation's,
     then the form's own last question (:attr:`last_slot`)."""
 
@@ -115,45 +108,43 @@ class _CodeForm(_AppointmentForm, ABC):
 
     async def validate_appointment_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "appointment_code"):
-            return self._stop("appointment_code")
-        lang, keep = common._keep_language(tracker)
+        lang, keep = keep_language(tracker)
         code = common.find_code(str(value or "")) or normalise_code(str(value or ""))
         if code is None:
             return {"appointment_code": None, **keep,
-                    **_prompt(tracker, "appointment_code", Invalid("code", "bad_code").message(lang))}
+                    **leave_prompt(tracker, "appointment_code", invalid_text(Invalid("code", "bad_code"), lang))}
         if store().access(code, tracker.sender_id).status is AccessStatus.NOT_FOUND:
             return _not_found(tracker, code, lang, keep)
         return {"appointment_code": code, "appointment_proof": None, **keep}  # open, or ask for the proof
 
     async def extract_appointment_proof(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        answer = self._answer(tracker, "appointment_proof")
+        answer = self.answer(tracker, "appointment_proof")
         if answer is None and tracker.get_slot("requested_slot") == "appointment_proof" \
-                and isinstance(find_contact(_typed(tracker)), Contact):
-            answer = _typed(tracker)  # an e-mail or phone number is the answer whatever the NLU thought
+                and isinstance(find_contact(typed(tracker)), Contact):
+            answer = typed(tracker)  # an e-mail or phone number is the answer whatever the NLU thought
         return {} if answer is None else {"appointment_proof": answer}
 
     async def validate_appointment_proof(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                          domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "appointment_proof"):
-            return self._stop("appointment_proof")
-        lang, keep = common._keep_language(tracker)
+        lang, keep = keep_language(tracker)
         code = tracker.get_slot("appointment_code") or ""
         contact = find_contact(str(value or ""))
         if isinstance(contact, Invalid):
-            return {"appointment_proof": None, **keep, **_prompt(tracker, "appointment_proof", contact.message(lang))}
+            return {"appointment_proof": None, **keep, **leave_prompt(tracker, "appointment_proof", invalid_text(contact, lang))}
         if not _may_try_proof(tracker):
             return {"appointment_proof": None, "appointment_code": None, "appointment_stopped": True, **keep,
-                    **leave_note(tracker, atext("proof_throttled", lang))}
+                    **leave_note(tracker, text("proof_throttled", lang))}
         grant = store().prove(code, tracker.sender_id, contact.value)
         if grant is None:
             return _not_found(tracker, code, lang, keep)
         return {"appointment_proof": grant, **keep}
 
 
-class ValidateCancelForm(_CodeForm):
-    stop_slots = frozenset({"appointment_code", "appointment_proof", "cancel_confirmed"})
+class ValidateCancelForm(CodeForm):
+    # "取消" answers "really cancel?" (yes) and names the form: only "no" stops it
+    stop_intents = frozenset({"deny"})
+    stop_slots = frozenset({"appointment_code", "appointment_proof"})
     last_slot = "cancel_confirmed"
 
     def name(self) -> str:
@@ -164,14 +155,11 @@ class ValidateCancelForm(_CodeForm):
 
     async def extract_cancel_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
-        answer = self._answer(tracker, "cancel_confirmed")
+        answer = self.answer(tracker, "cancel_confirmed")
         if answer is None:
             return {}
-        intent = _intent(tracker)
+        intent = latest_intent(tracker)
         return {"cancel_confirmed": True if intent in ("affirm", "cancel_appointment") else False if intent == "deny" else answer}
-
-    def _stopping(self, tracker: Tracker, slot: str) -> bool:
-        return tracker.get_slot("requested_slot") == slot and slot in self.stop_slots and _intent(tracker) == "deny"
 
     async def validate_cancel_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
@@ -180,10 +168,10 @@ class ValidateCancelForm(_CodeForm):
         if value is False:
             return {"cancel_confirmed": False, "appointment_stopped": True}
         return {"cancel_confirmed": None,
-                **_prompt(tracker, "cancel_confirmed", atext("cancel_confirm_unclear", reply_language(tracker)))}
+                **leave_prompt(tracker, "cancel_confirmed", text("cancel_confirm_unclear", reply_language(tracker)))}
 
 
-class ValidateRescheduleForm(_CodeForm):
+class ValidateRescheduleForm(CodeForm):
     stop_slots = frozenset({"appointment_code", "appointment_proof", "reschedule_start"})
     last_slot = "reschedule_start"
 
@@ -197,25 +185,23 @@ class ValidateRescheduleForm(_CodeForm):
 
     async def extract_reschedule_start(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                        domain: DomainDict) -> dict[str, Any]:
-        button = _entity(tracker, "booking_start")
+        button = entity(tracker, "booking_start")
         if button:
             return {"reschedule_start": str(button)}
-        answer = self._answer(tracker, "reschedule_start")
+        answer = self.answer(tracker, "reschedule_start")
         if answer is not None:
             return {"reschedule_start": answer}
-        typed = _typed(tracker)
-        if tracker.get_slot("requested_slot") in (None, "appointment_code") and _intent(tracker) in CARRIERS \
-                and typed and not isinstance(parse_when(_CODE_IN_TEXT.sub(" ", typed), common.now()), DateError):
-            return {"reschedule_start": typed}
+        reply = typed(tracker)
+        if tracker.get_slot("requested_slot") in (None, "appointment_code") and latest_intent(tracker) in CARRIERS \
+                and reply and not isinstance(parse_when(CODE_IN_TEXT.sub(" ", reply), common.now()), DateError):
+            return {"reschedule_start": reply}
         pending = tracker.get_slot("booking_request")
-        if pending and tracker.get_slot("reschedule_start") is None and _intent(tracker) not in self.digressions(tracker):
+        if pending and tracker.get_slot("reschedule_start") is None and latest_intent(tracker) not in self.digressions(tracker):
             return {"reschedule_start": pending}
         return {}
 
     async def validate_reschedule_start(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                         domain: DomainDict) -> dict[str, Any]:
-        if self._stopping(tracker, "reschedule_start"):
-            return self._stop("reschedule_start")
         code = tracker.get_slot("appointment_code")
         st = store()
         current = opened(tracker)
@@ -233,17 +219,19 @@ class ValidateRescheduleForm(_CodeForm):
                     return {"reschedule_start": None, "booking_request": None,
                             **_not_found(tracker, code, lang, {})}
                 case BookingStatus.BUSY:
-                    text = atext("busy", lang)
+                    said = text("busy", lang)
                 case _:
-                    reason = _unavailable(st, result.status, result.day, slot_label(pick.start, lang),
-                                          pick.start.date(), st.catalogue.window(current.window_id), lang)
-                    text = _with_options(reason, result.alternatives, st, lang)
-            pick = Pick(None, text, result.alternatives)
+                    reason = unavailable_reason(st, result.status, result.day, slot_label(pick.start, lang),
+                                                pick.start.date(), st.catalogue.window(current.window_id), lang)
+                    said = with_options(reason, result.alternatives, st, lang)
+            pick = Pick(None, said, result.alternatives)
         return {"reschedule_start": None, "booking_request": None,
-                **_prompt(tracker, "reschedule_start", pick.text, slot_buttons(pick.slots, lang))}
+                **leave_prompt(tracker, "reschedule_start", pick.text, slot_buttons(pick.slots, lang))}
 
 
-class _AskCode(_Ask, ABC):
+class AskCode(AskSlot, ABC):
+    """The reference code's question, in the cancel or the reschedule form's words (:attr:`key`)."""
+
     slot = "appointment_code"
     key = ""
 
@@ -252,64 +240,64 @@ class _AskCode(_Ask, ABC):
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         mine = store().list_for_conversation(tracker.sender_id)
-        text = atext(self.key, lang)
+        question = text(self.key, lang)
         if mine:
-            text += "\n" + atext("ask_code_yours", lang)
-        return text, code_buttons(mine, lang)
+            question += "\n" + text("ask_code_yours", lang)
+        return question, code_buttons(mine, lang)
 
 
-class AskCancelCode(_AskCode):
+class AskCancelCode(AskCode):
     key = "ask_code_cancel"
 
     def name(self) -> str:
         return "action_ask_cancel_form_appointment_code"
 
 
-class AskRescheduleCode(_AskCode):
+class AskRescheduleCode(AskCode):
     key = "ask_code_reschedule"
 
     def name(self) -> str:
         return "action_ask_reschedule_form_appointment_code"
 
 
-class AskAppointmentProof(_Ask):
+class AskAppointmentProof(AskSlot):
     slot = "appointment_proof"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return atext("ask_proof", lang, code=format_code(tracker.get_slot("appointment_code") or "????????")), []
+        return text("ask_proof", lang, code=format_code(tracker.get_slot("appointment_code") or "????????")), []
 
 
-class AskCancelConfirmed(_Ask):
+class AskCancelConfirmed(AskSlot):
     slot = "cancel_confirmed"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         current = opened(tracker)
-        lines = [atext("ask_cancel_confirm", lang),
+        lines = [text("ask_cancel_confirm", lang),
                  *(appointment_lines(current, lang, personal=False) if current else [])]
         return "\n".join(lines), [
-            {"title": atext("button_cancel_it", lang), "payload": "/affirm"},
-            {"title": atext("button_keep_it", lang), "payload": "/deny"},
+            {"title": text("button_cancel_it", lang), "payload": "/affirm"},
+            {"title": text("button_keep_it", lang), "payload": "/deny"},
         ]
 
 
-class AskRescheduleStart(_Ask):
+class AskRescheduleStart(AskSlot):
     slot = "reschedule_start"
 
     def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
         current = opened(tracker)
         if current is None:
-            return atext("ask_start_none", lang), []
-        slots = [s for s in _nearest(current.window_id, current.service_id) if s.start != current.start]
+            return text("ask_start_none", lang), []
+        slots = [s for s in nearest_slots(current.window_id, current.service_id) if s.start != current.start]
         window = get_catalogue().window(current.window_id)
-        return atext("ask_reschedule_start", lang, code=current.display_code, slot=slot_label(current.start, lang),
-                     window=window_title(window, lang)), slot_buttons(slots, lang)
+        return text("ask_reschedule_start", lang, code=current.display_code, slot=slot_label(current.start, lang),
+                    window=window_title(window, lang)), slot_buttons(slots, lang)
 
 
 def _unchanged(tracker: Tracker, code: str | None, lang: str) -> str:
     """The outcome when the user kept the appointment (or never named one), after the note the form
     left when it ended (too many attempts, or gave up)."""
     _, note, _ = take_prompt(tracker, "")
-    return join(lang, note, atext("kept", lang, code=format_code(code)) if code else atext("nothing_changed", lang))
+    return join(lang, note, text("kept", lang, code=format_code(code)) if code else text("nothing_changed", lang))
 
 
 class ActionCancelResult(Action):
@@ -321,18 +309,18 @@ class ActionCancelResult(Action):
         code = tracker.get_slot("appointment_code")
         if not code or tracker.get_slot("cancel_confirmed") is not True:
             dispatcher.utter_message(text=_unchanged(tracker, code, lang))
-            return _reset()
+            return reset_events()
         result = store().cancel(code, conversation_id=tracker.sender_id, grant=tracker.get_slot("appointment_proof"))
         shown = format_code(code)
         if result.ok:
             a = result.appointment
             assert a is not None
-            text = atext("cancelled", lang, code=shown, slot=slot_label(a.start, lang),
-                         window=window_title(get_catalogue().window(a.window_id), lang))
+            said = text("cancelled", lang, code=shown, slot=slot_label(a.start, lang),
+                        window=window_title(get_catalogue().window(a.window_id), lang))
         else:  # one answer whatever the reason
-            text = atext("code_not_found", lang, code=shown)
-        dispatcher.utter_message(text=text, buttons=[book_button(lang)])
-        return _reset()
+            said = text("code_not_found", lang, code=shown)
+        dispatcher.utter_message(text=said, buttons=[book_button(lang)])
+        return reset_events()
 
 
 class ActionRescheduleResult(Action):
@@ -345,10 +333,10 @@ class ActionRescheduleResult(Action):
         moved = opened(tracker) if tracker.get_slot("reschedule_start") else None
         if moved is None:
             dispatcher.utter_message(text=_unchanged(tracker, code, lang))
-            return _reset()
-        text = atext("rescheduled", lang, code=moved.display_code, slot=slot_label(moved.start, lang),
-                     window=window_title(get_catalogue().window(moved.window_id), lang))
+            return reset_events()
+        said = text("rescheduled", lang, code=moved.display_code, slot=slot_label(moved.start, lang),
+                    window=window_title(get_catalogue().window(moved.window_id), lang))
         if moved.estimated:
-            text += "\n" + atext("estimated_note", lang)
-        dispatcher.utter_message(text=text, buttons=after_booking_buttons(moved.code, lang))
-        return _reset()
+            said += "\n" + text("estimated_note", lang)
+        dispatcher.utter_message(text=said, buttons=after_booking_buttons(moved.code, lang))
+        return reset_events()

@@ -1,44 +1,56 @@
-"""Saying dates, windows and appointments back to the user, and the buttons that go with them."""
+"""Saying dates, windows and appointments back to the user, and the buttons that go with them: the
+appointments library returns dates, slots and reason codes, and these functions word them from the
+actions' catalogue (``actions/texts.yml``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from actions.appointment_forms.common import _services
-from actions.appointment_texts import atext
+from actions.appointment_forms.common import offered_services
+from actions.texts import text
 from appointments.catalogue import Catalogue, Window, get_catalogue
-from appointments.contacts import mask_contact
-from appointments.dates import When, slot_label
+from appointments.contacts import NAME_MAX, Invalid, mask_contact
+from appointments.dates import DateError, When
 from appointments.store import Appointment, FreeSlot
+from appointments.workdays import to_local
 
 
 def date_label(date: dt.date, lang: str) -> str:
-    """``12月1日（周二）`` / ``Tue 1 Dec``."""
-    weekday = "一二三四五六日"[date.weekday()]
-    if lang == "zh":
-        return f"{date.month}月{date.day}日（周{weekday}）"
-    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")[date.month - 1]
-    return f"{('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')[date.weekday()]} {date.day} {month}"
+    """``12月1日（周二）`` / ``Tue 1 Dec`` (weekday and month names from the catalogue, not the locale)."""
+    return text("date_label", lang, month=text(f"month_{date.month}", lang), day=date.day,
+                weekday=text(f"weekday_{date.weekday()}", lang))
 
 
-_PART_LABEL = {"morning": ("上午", "morning"), "noon": ("中午", "noon"), "afternoon": ("下午", "afternoon"),
-               "evening": ("晚上", "evening")}
+def slot_label(start: dt.datetime, lang: str) -> str:
+    """A slot as a button title shows it: ``12月1日（周二）10:00`` / ``Tue 1 Dec 10:00`` (Asia/Shanghai);
+    typed back, the date parser reads it as the same slot."""
+    start = to_local(start)
+    return text("slot_label", lang, date=date_label(start.date(), lang), time=f"{start:%H:%M}")
 
 
 def when_label(when: When, lang: str) -> str:
     """What the user asked for, said back: ``12月1日（周二）上午`` / ``Tue 1 Dec 10:00``."""
     day = date_label(when.date, lang)
     if when.time is not None:
-        return f"{day}{'' if lang == 'zh' else ' '}{when.time:%H:%M}"
+        return text("slot_label", lang, date=day, time=f"{when.time:%H:%M}")
     if when.part:
-        zh, en = _PART_LABEL[when.part]
-        return f"{day}{zh}" if lang == "zh" else f"{day} {en}"
+        return text("date_with_part", lang, date=day, part=text(f"part_{when.part}", lang))
     return day
 
 
+def date_error_text(error: DateError, lang: str) -> str:
+    """Why a typed date cannot be used (:attr:`appointments.dates.DateError.reason`), with an example."""
+    return text(f"date_{error.reason}", lang, detail=error.detail)
+
+
+def invalid_text(invalid: Invalid, lang: str) -> str:
+    """What a refused contact, name or code should look like (:attr:`appointments.contacts.Invalid.field`)."""
+    return text(f"invalid_{invalid.field}", lang, max=NAME_MAX)
+
+
 def window_title(window: Window, lang: str) -> str:
-    return atext("provincial_window", lang) if window.level == "provincial" else window.city(lang)
+    return text("provincial_window", lang) if window.level == "provincial" else window.city(lang)
 
 
 def hours_text(window: Window) -> str:
@@ -46,7 +58,7 @@ def hours_text(window: Window) -> str:
 
 
 def slot_buttons(slots: tuple[FreeSlot, ...] | list[FreeSlot], lang: str, entity: str = "booking_start") -> list[dict]:
-    return [{"title": slot_label(s.start, lang) + (atext("estimated_mark", lang) if s.estimated else ""),
+    return [{"title": slot_label(s.start, lang) + (text("estimated_mark", lang) if s.estimated else ""),
              "payload": "/inform" + json.dumps({entity: s.start.isoformat()})} for s in slots]
 
 
@@ -59,7 +71,7 @@ def window_buttons(catalogue: Catalogue, lang: str, service_id: str | None = Non
 
 def service_buttons(catalogue: Catalogue, lang: str, window_id: str | None = None) -> list[dict]:
     return [{"title": s.name(lang), "payload": "/inform" + json.dumps({"service": s.id})}
-            for s in _services(catalogue, window_id)]
+            for s in offered_services(catalogue, window_id)]
 
 
 def code_buttons(appointments: list[Appointment], lang: str) -> list[dict]:
@@ -78,29 +90,29 @@ def appointment_lines(a: Appointment, lang: str, with_code: bool = True, persona
     (for the conversation that just booked); without, neither (for cancelling and rescheduling,
     which another conversation may do once it proved the contact)."""
     catalogue = get_catalogue()
-    lines = [atext("line_code", lang, value=a.display_code)] if with_code else []
+    lines = [text("line_code", lang, value=a.display_code)] if with_code else []
     lines += [
-        atext("line_service", lang, value=catalogue.service(a.service_id).name(lang)),
-        atext("line_window", lang, value=catalogue.window(a.window_id).name(lang)),
-        atext("line_time", lang, value=slot_label(a.start, lang), minutes=int((a.end - a.start).seconds / 60)),
+        text("line_service", lang, value=catalogue.service(a.service_id).name(lang)),
+        text("line_window", lang, value=catalogue.window(a.window_id).name(lang)),
+        text("line_time", lang, value=slot_label(a.start, lang), minutes=int((a.end - a.start).seconds / 60)),
     ]
     if personal and a.name:
-        lines.append(atext("line_name", lang, value=a.name))
+        lines.append(text("line_name", lang, value=a.name))
     if personal and a.contact:
-        lines.append(atext("line_contact", lang, value=mask_contact(a.contact)))
+        lines.append(text("line_contact", lang, value=mask_contact(a.contact)))
     if a.estimated:
-        lines.append(atext("estimated_note", lang))
+        lines.append(text("estimated_note", lang))
     return lines
 
 
 def after_booking_buttons(code: str, lang: str) -> list[dict]:
     return [
-        {"title": atext("button_my_appointments", lang), "payload": "/my_appointments"},
-        {"title": atext("button_reschedule", lang), "payload": "/reschedule_appointment" + json.dumps({"appointment_code": code})},
-        {"title": atext("button_cancel", lang), "payload": "/cancel_appointment" + json.dumps({"appointment_code": code})},
+        {"title": text("button_my_appointments", lang), "payload": "/my_appointments"},
+        {"title": text("button_reschedule", lang), "payload": "/reschedule_appointment" + json.dumps({"appointment_code": code})},
+        {"title": text("button_cancel", lang), "payload": "/cancel_appointment" + json.dumps({"appointment_code": code})},
     ]
 
 
 def book_button(lang: str) -> dict:
     """The "book an appointment" button, under every outcome that leaves nothing booked."""
-    return {"title": atext("button_book", lang), "payload": "/book_appointment"}
+    return {"title": text("button_book", lang), "payload": "/book_appointment"}

@@ -10,11 +10,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointment_forms.common import store
-from actions.appointment_forms.formatting import book_button, window_title
-from actions.appointment_texts import atext
+from actions.appointment_forms.formatting import book_button, slot_label, window_title
 from actions.language import reply_language
+from actions.texts import text
 from appointments.catalogue import get_catalogue
-from appointments.dates import slot_label
 
 
 class ActionMyAppointments(Action):
@@ -27,19 +26,19 @@ class ActionMyAppointments(Action):
         lang = reply_language(tracker)
         mine = store().list_for_conversation(tracker.sender_id)
         if not mine:
-            dispatcher.utter_message(text=atext("my_none", lang), buttons=[book_button(lang)])
+            dispatcher.utter_message(text=text("my_none", lang), buttons=[book_button(lang)])
             return []
         catalogue = get_catalogue()
-        lines = [atext("my_list", lang)]
+        lines = [text("my_list", lang)]
         buttons: list[dict] = []
         for i, a in enumerate(mine, 1):
-            mark = atext("estimated_mark", lang) if a.estimated else ""
+            mark = text("estimated_mark", lang) if a.estimated else ""
             lines.append(f"{i}. {a.display_code} · {slot_label(a.start, lang)}{mark} · "
                          f"{window_title(catalogue.window(a.window_id), lang)} · {catalogue.service(a.service_id).name(lang)}")
             code = json.dumps({"appointment_code": a.code})
             buttons += [
-                {"title": atext("button_reschedule_code", lang, code=a.display_code), "payload": f"/reschedule_appointment{code}"},
-                {"title": atext("button_cancel_code", lang, code=a.display_code), "payload": f"/cancel_appointment{code}"},
+                {"title": text("button_reschedule_code", lang, code=a.display_code), "payload": f"/reschedule_appointment{code}"},
+                {"title": text("button_cancel_code", lang, code=a.display_code), "payload": f"/cancel_appointment{code}"},
             ]
         dispatcher.utter_message(text="\n".join(lines), buttons=buttons)
         return []

@@ -7,7 +7,7 @@ to the service window. The URL stays ``/webhooks/rest/webhook``.
 
 The web proxy checks its input, but Rasa's own port takes the same rules itself (anything that reaches
 it, not only the proxy, is bounded): a message over ``MAX_MESSAGE_CHARS`` or empty once cleaned
-(:func:`bot.user_text.clean_user_text`: no control characters, no lone surrogates) gets a polite
+(:func:`lexicon.user_text.clean_user_text`: no control characters, no lone surrogates) gets a polite
 answer and never reaches NLU or the tracker store; a missing or unprintable ``sender`` is refused
 the same way instead of falling into Rasa's shared ``default`` conversation; the client's ``metadata`` and
 ``input_channel`` are not taken. Message text is never logged. A question in traditional characters is
@@ -26,8 +26,8 @@ from sanic.request import Request
 
 from bot import metrics
 from bot.channels.script import match_script
-from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web.texts import texts
+from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from policy_kb.lang import detect
 from policy_kb.messages import message
 

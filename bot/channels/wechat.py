@@ -20,8 +20,8 @@ for a passive reply, retrying up to three times in all. This channel:
 5. renders the assistant's messages as one text: the last message's buttons become numbered options
    (a reply "1" sends the first button's payload), and text beyond 2048 bytes waits for "更多"; right
    after a cited answer, "原文" and "没帮到" are answered here (:mod:`bot.channels.wechat_followups`);
-6. cleans and caps every text (``bot.user_text``) and limits each follower's pace
-   (``bot.ratelimit``), answering politely instead of starting a turn.
+6. cleans and caps every text (``lexicon.user_text``) and limits each follower's pace
+   (``ratelimit``), answering politely instead of starting a turn.
 
 The follower's Rasa sender id is ``wx:<openid>`` (:func:`sender_id`): no other channel can name it,
 so a web visitor who knows an openid still talks to nobody else's conversation. Logs carry a short
@@ -76,11 +76,11 @@ from bot.channels.wechat_format import (
 from bot.channels.wechat_protocol import DEFAULT_MODE, FRESHNESS_S, SUCCESS, Forbidden, Incoming, Malformed, Protocol
 from bot.channels.wechat_store import Store, make_store
 from bot.channels.wechat_texts import texts
-from bot.ratelimit import RateLimiter
-from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from i18n import LANGUAGES
 from i18n.responses import response as domain_response
+from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from policy_kb.messages import message
+from ratelimit.limiter import RateLimiter
 from registry.fields import labels as register_label
 
 logger = logging.getLogger(__name__)
@@ -130,8 +130,9 @@ def sender_id(openid: str) -> str:
 
 
 def welcome(lang: str = "zh") -> Rendered:
-    """The follow greeting: the assistant's own help (``utter_help``, with its buttons) and article 9 in the
-    knowledge base's words, for the returning Shanxi merchants and talent the account serves."""
+    """The follow greeting: the assistant's own help (``utter_help``, with its buttons), article 9 in the
+    knowledge base's words and the entry to their register, for the returning Shanxi merchants and talent
+    the account serves."""
     from policy_kb.citation import article_name, cite
     from policy_kb.source import load_source
 

@@ -3,6 +3,10 @@
 Each subcommand lives in its own module exposing ``register(subparsers)``; the module
 sets ``func`` on its parser, which receives the parsed arguments and returns the exit status.
 Exit status 2 means the input was invalid (the message says which field and what is expected).
+
+May import: the libraries (``lexicon``, ``i18n``, ``policy_kb``, ``appointments``, ``registry``) and the
+modules at the top of ``bot`` (runner, model cache, privacy); never ``rasa``, ``rasa_sdk``, ``sanic``,
+``aiohttp`` (Rasa runs in its own processes), ``bot.web``, ``bot.channels`` or ``actions``.
 """
 
 from __future__ import annotations

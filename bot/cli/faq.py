@@ -13,6 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from policy_kb.messages import message
+from policy_kb.search_json import response_json
 
 if TYPE_CHECKING:
     from policy_kb.search import Response
@@ -71,24 +72,6 @@ def _interactive(searcher, args: argparse.Namespace) -> int:
             print()
             return 0
         print(render(searcher.search(line, args.lang, args.top)))
-
-
-def response_json(resp: Response) -> dict:
-    """The stable JSON shape: ``{"query", "lang", "results": [{"article", "title", "answer", "score", "units"}]}``.
-
-    ``message`` is added when there is no result, so a script can show why.
-    """
-    out = {
-        "query": resp.query,
-        "lang": resp.lang,
-        "results": [
-            {"article": r.article, "title": r.title, "answer": r.answer, "score": r.score, "units": r.units}
-            for r in resp.results
-        ],
-    }
-    if resp.status != "ok":
-        out["message"] = message(resp.status, resp.lang)
-    return out
 
 
 def render(resp: Response) -> str:

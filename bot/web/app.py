@@ -13,9 +13,12 @@
   unless a staff token of at least 24 characters is configured (``STAFF_TOKEN``); the API then needs
   ``Authorization: Bearer <token>`` (401 otherwise). The page itself holds only a sign-in form: it keeps
   the token in ``sessionStorage`` and sends it with each API call. The search is ``python -m bot faq``'s:
-  ``default_searcher().search(q, lang, top)`` shaped by :func:`bot.cli.faq.response_json`, each result
+  ``default_searcher().search(q, lang, top)`` shaped by :func:`policy_kb.search_json.response_json`, each result
   with its article's ``name`` in both languages (:func:`policy_kb.citation.article_names`: the page
   names no article itself);
+* ``GET /article/<ref>`` (:mod:`bot.web.article`), ``POST /api/feedback`` (:mod:`bot.web.feedback`: the
+  proxy adds a signed ``feedback`` token to each policy answer) and the staff loop's
+  ``/api/staff/unanswered`` (:mod:`bot.web.staff_questions`);
 * ``GET /health``: 200 when the web process is up (it does not wait for Rasa).
 
 Every request is checked before its body is read: a ``Content-Encoding`` is refused (aiohttp 3.9 would
@@ -43,14 +46,14 @@ import redis
 from aiohttp import hdrs, web
 
 from bot import metrics
-from bot.cli.faq import response_json
-from bot.ratelimit import RateLimiter
-from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from bot.web import article, feedback, staff_questions
 from bot.web import registry as registry_pages
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
 from bot.web.texts import texts
 from i18n import LANGUAGES
+from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from policy_kb.search_json import response_json
+from ratelimit.limiter import RateLimiter
 
 log = logging.getLogger("bot.web")
 

@@ -98,4 +98,4 @@ async def article_page(request: web.Request) -> web.Response:
 
 
 def register(app: web.Application) -> None:
-    app.router.add_get("/article/{ref}", article_page)
+    app.router.add_get("/article/{ref:.+}", article_page)  # any path below: a polite 404, not aiohttp's

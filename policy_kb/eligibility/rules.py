@@ -20,19 +20,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from datafile import path_of
 from policy_kb.eligibility.data import RuleError, load_facts, load_yaml
 from policy_kb.eligibility.profile import DEGREES, SCHEMA, Profile
 
+# DEFAULT_GROUP and STATUS_RANK are re-exported: the engine and the report read them here
+from policy_kb.eligibility.schema import DEFAULT_GROUP as DEFAULT_GROUP
+from policy_kb.eligibility.schema import RULES_FILE, parse_rules
+from policy_kb.eligibility.schema import STATUS_RANK as STATUS_RANK
+
 Condition = dict[str, Any]
-STATUS_RANK = {"unlikely": 0, "possible": 1, "likely": 2}
 _BOUNDS = ("_at_least", "_at_most")
 _ORDERED = {"degree": DEGREES}  # choice keys that `<key>_at_least` compares by position
 #: A partial answer and the values it may stand for ("selected by some programme, not said which").
 _PARTIAL = {("talent_programme", "unspecified"): frozenset({"provincial_regular", "provincial_key", "national"})}
 #: Facts the engine derives from the whole profile (``{derived: name}``), documented in eligibility.yml.
 DERIVED = ("work_permit_class_a",)
-#: The group of a benefit variant without ``group``: what the policy offers on the answers given.
-DEFAULT_GROUP = "offers"
 
 
 @dataclass(frozen=True)
@@ -209,38 +212,14 @@ class Rules:
         return category["criteria"][lang]
 
 
-def _all_conditions(doc: dict[str, Any]) -> list[Any]:
-    conds: list[Any] = []
-    for c in doc["categories"]:
-        conds += [o["when"] for o in c["outcomes"]] + [n["when"] for n in c.get("notes", ())]
-    for b in doc["benefits"]:
-        conds += [v["when"] for v in b.get("variants", ()) if v["when"] is not None]
-    conds += [s["when"] for s in doc["next_steps"] if s.get("when") is not None]
-    return conds
-
-
 def _check_doc(doc: dict[str, Any]) -> None:
-    named = doc["conditions"]
-    for cond in [*named.values(), *_all_conditions(doc)]:
-        check_condition(cond, named)
-    entries = load_facts().entries
-    for c in doc["categories"]:
-        if "fact" in c and c["fact"] not in entries:
-            raise RuleError(f"category {c['id']}: no fact {c['fact']!r} in facts.yml")
-        ranks = [STATUS_RANK[o["status"]] for o in c["outcomes"]]
-        if ranks != sorted(ranks, reverse=True):
-            raise RuleError(f"category {c['id']}: outcomes must be ordered best first")
-    for b in doc["benefits"]:
-        if b["id"] not in entries:
-            raise RuleError(f"benefit {b['id']}: not in facts.yml")
-        for v in b.get("variants", ()):
-            if v.get("group", DEFAULT_GROUP) not in doc["benefit_groups"]:
-                raise RuleError(f"benefit {b['id']}: unknown group {v['group']!r}")
-    if next(iter(doc["benefit_groups"])) != DEFAULT_GROUP:
-        raise RuleError(f"benefit_groups: {DEFAULT_GROUP!r} must come first")
-    missing_questions = set(SCHEMA) - set(doc["questions"])
-    if missing_questions:
-        raise RuleError(f"questions: no label for {sorted(missing_questions)}")
+    """The declared shape (:mod:`policy_kb.eligibility.schema`), then every condition's vocabulary."""
+    document = parse_rules(doc)
+    for loc, cond in document.conditions_at():
+        try:
+            check_condition(cond, document.conditions)
+        except RuleError as e:
+            raise RuleError(f"{RULES_FILE}: {path_of(doc, loc)}: {e}") from None
 
 
 @lru_cache(maxsize=1)

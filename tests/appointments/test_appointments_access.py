@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 from appointments.catalogue import load_catalogue
 from appointments.models import AppointmentRow
 from appointments.store import AppointmentStore
-from tests.appointments.conftest import at
-from tests.appointments.test_appointments_store import MONDAY_10, book
+from tests.support.appointments import MONDAY_10, at, book
 
 TUESDAY_10 = at(2026, 12, 1, 10, 0)
 

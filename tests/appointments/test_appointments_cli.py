@@ -10,7 +10,7 @@ import pytest
 
 from appointments.store import AppointmentStore
 from bot.cli import appointments as cli
-from tests.appointments.conftest import at, database_url_for
+from tests.support.appointments import at, database_url_for
 
 MONDAY = "2026-11-30"
 

@@ -18,7 +18,7 @@ from appointments import store as store_module
 from appointments.catalogue import Catalogue
 from appointments.results import BookingResult
 from appointments.store import AppointmentStore
-from tests.appointments.conftest import FakeClock, at, own_connection_engine
+from tests.support.appointments import FakeClock, at, own_connection_engine
 
 SLOT = at(2026, 11, 30, 10, 0)
 CLIENTS = 50

@@ -45,8 +45,7 @@ def test_valid_contacts_are_normalised(text: str, expected: Contact) -> None:
 )
 def test_invalid_contacts(text: str) -> None:
     result = normalise_contact(text)
-    assert isinstance(result, Invalid) and result.field == "contact"
-    assert "13800138000" in result.message("zh") and "e-mail" in result.message("en")
+    assert isinstance(result, Invalid) and result.field == "contact"  # worded by the assistant (invalid_contact)
 
 
 def test_names() -> None:

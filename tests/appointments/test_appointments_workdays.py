@@ -9,7 +9,7 @@ import pytest
 
 from appointments.catalogue import load_catalogue
 from appointments.workdays import HolidayCalendar, Schedule, slot_times
-from tests.appointments.conftest import FakeClock, at
+from tests.support.appointments import FakeClock, at
 
 D = dt.date
 

@@ -123,7 +123,7 @@ def test_no_pattern_is_compiled_on_the_fly(module: str) -> None:
 def test_adversarial_input_is_refused_politely(text: str) -> None:
     """Not a timing test (the structure above is the proof): long hostile text gives an answer."""
     from appointments.dates import parse_when
-    from tests.appointments.conftest import NOW
+    from tests.support.appointments import NOW
 
     assert not isinstance(find_contact(text), Contact) or text.startswith("12")
     parse_when(text, NOW)

@@ -1,7 +1,7 @@
 """End to end: booking, rescheduling and cancelling over REST, in Chinese and in English.
 
-The trained model, the action server and the Rasa server run on their own ports (5405/5455) with
-their own tracker and appointments databases. "Now" is the real time, so whatever day the tests run
+The trained model, the action server and the Rasa server are the session's stack (``stack``,
+:mod:`tests.support.fixtures`), with its own tracker and appointments databases. "Now" is the real time, so whatever day the tests run
 on (a weekend, a holiday week), they type natural dates and then pick from the slots the assistant
 offers, as a user would.
 """
@@ -12,35 +12,21 @@ import datetime as dt
 import json
 import os
 import re
-from collections.abc import Iterator
 
 import pytest
 
 from appointments.contacts import normalise_code
 from appointments.store import open_store
-from bot.runner import Services, running
-from tests.assistant.conftest import Chat, text_of
+from tests.support.chat import Chat, text_of
+from tests.support.stack import Stack
 
 CODE = re.compile(r"[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}")
 
 
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    saved = {k: os.environ.get(k) for k in ("TRACKER_SQLITE_PATH", "APPOINTMENTS_DATABASE_URL",
-                                            "APPOINTMENTS_CATALOGUE_OVERRIDES")}
-    os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path_factory.mktemp("tracker") / "tracker.sqlite3")
-    os.environ["APPOINTMENTS_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('appointments') / 'a.sqlite3'}"
-    os.environ.pop("APPOINTMENTS_CATALOGUE_OVERRIDES", None)
-    try:
-        with running(Services(rasa_port=5405, action_port=5455, with_web=False,
-                              log_dir=tmp_path_factory.mktemp("logs"))) as s:
-            yield s
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+@pytest.fixture
+def services(stack_environ: Stack) -> Stack:
+    """The session's stack, its appointments database in ``APPOINTMENTS_DATABASE_URL`` for :func:`store`."""
+    return stack_environ
 
 
 

@@ -1,7 +1,7 @@
 """End to end: the trained model, the action server and the Rasa server, talking over REST.
 
-Trains only when the training data changed (the model is cached by content hash), starts both
-servers on spare ports with their own tracker database, and holds real conversations.
+Trains only when the training data changed (the model is cached by content hash), and holds real
+conversations with the session's stack (``stack``, :mod:`tests.support.fixtures`).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.runner import Services, running
-from tests.assistant.conftest import Chat
+from tests.support.chat import Chat
+from tests.support.stack import Stack
 
 
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path_factory.mktemp("tracker") / "tracker.sqlite3")
-    with running(Services(rasa_port=5305, action_port=5355, with_web=False,
-                          log_dir=tmp_path_factory.mktemp("logs"))) as s:
-        yield s
+@pytest.fixture
+def services(stack: Stack) -> Iterator[Stack]:
+    """The session's stack; its action server started again after a test that kills it."""
+    yield stack
+    stack.revive_actions()
 
 
 
@@ -78,7 +77,7 @@ def test_out_of_scope_is_honest(services) -> None:
 
 
 def test_a_dead_action_server_still_gets_a_polite_answer(services) -> None:
-    actions = services.processes[0]
+    actions = services.services.named["actions"]
     os.killpg(actions.pid, signal.SIGKILL)
     actions.wait(timeout=30)
     assert "稍后再试" in Chat(services).text("绿卡有什么用")

@@ -15,7 +15,8 @@ from actions.eligibility import (
     ValidateEligibilityForm,
     profile_from_slots,
 )
-from tests.assistant.conftest import make_tracker, run_action
+from tests.assistant.form_chat import nlu_entities
+from tests.support.actions import make_tracker, run_action
 
 FORM = ValidateEligibilityForm()
 
@@ -24,7 +25,9 @@ def validate(slot: str, value, text: str = "", slots: dict | None = None) -> tup
     """(the slot's value, the re-ask left for the question if any)."""
     dispatcher = CollectingDispatcher()
     method = getattr(FORM, f"validate_{slot}")
-    result = asyncio.run(method(value, dispatcher, make_tracker(text or str(value), intent="inform", slots=slots), {}))
+    said = text or str(value)  # the latest message, with the entities the NLU puts on it
+    tracker = make_tracker(said, intent="inform", entities=nlu_entities(said), slots=slots)
+    result = asyncio.run(method(value, dispatcher, tracker, {}))
     prompt = (result.pop("form_prompt", None) or {}).get(slot)
     assert not dispatcher.messages, "the validator leaves its re-ask for the question, it does not speak"
     return result, [prompt["text"]] if prompt else []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,23 +18,14 @@ from rasa_sdk import Tracker
 
 from actions.appointment_forms import common as appt
 from actions.form_base import DIGRESSIONS, LEAVING
-from appointments.catalogue import get_catalogue
 from appointments.workdays import TZ
-from tests.assistant.form_chat import ROOT, VALIDATORS, FormChat, payloads, text_of
-
-NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=TZ)
+from tests.assistant.form_chat import FORMS, ROOT, VALIDATORS, FormChat, fresh_store, payloads, text_of
 
 
 @pytest.fixture(autouse=True)
-def _store_and_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("APPOINTMENTS_DATABASE_URL", f"sqlite:///{tmp_path / 'appointments.sqlite3'}")
-    monkeypatch.delenv("APPOINTMENTS_CATALOGUE_OVERRIDES", raising=False)
-    get_catalogue.cache_clear()
-    appt._stores.clear()
-    monkeypatch.setattr(appt, "now", lambda: NOW)
-    yield
-    get_catalogue.cache_clear()
-    appt._stores.clear()
+def _store_and_clock(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    with fresh_store(monkeypatch, tmp_path):
+        yield
 
 
 def booking(lang: str = "zh") -> FormChat:
@@ -222,24 +214,51 @@ def _rules() -> list[dict]:
             for r in yaml.safe_load(f.read_text("utf-8"))["rules"]]
 
 
-@pytest.mark.parametrize("form", sorted(VALIDATORS))
+#: What a form does with the requests it does not answer as a digression: start that instead (the
+#: actions after the form is stopped), or say it is under way and resume.
+SWITCHES = {
+    "booking_form": {"check_eligibility": "eligibility_form", "reschedule_appointment": "reschedule_form",
+                     "book_appointment": None},
+    "cancel_form": {"check_eligibility": "eligibility_form", "book_appointment": "booking_form"},
+    "reschedule_form": {"check_eligibility": "eligibility_form", "book_appointment": "booking_form"},
+    "eligibility_form": {"check_eligibility": None, "book_appointment": "booking_form", "nlu_fallback": None},
+}
+#: The appointment forms clear their slots when one is stopped for another (``action_appointment_reset``).
+RESETS = {"booking_form", "cancel_form", "reschedule_form"}
+
+
+def test_every_form_has_a_validator_on_the_one_base() -> None:
+    assert set(VALIDATORS) == set(FORMS) == set(SWITCHES)
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
 def test_the_digression_rules_are_the_lists_the_forms_use(form: str) -> None:
-    """Every intent a form rejects has a rule for that form, every form rule answers what the lists say."""
+    """Every intent a form rejects has a rule for that form, and every rule for a form is one the lists
+    say: each of DIGRESSIONS answered, then the form again; each of LEAVING after the form stopped;
+    the form's own switches (SWITCHES) start the other form."""
     by_intent: dict[str, list[str]] = {}
     for rule in _rules():
         if {"active_loop": form} not in (rule.get("condition") or []) or "intent" not in rule["steps"][0]:
             continue
+        assert rule["steps"][0]["intent"] not in by_intent, f"two rules for {rule['steps'][0]['intent']} in {form}"
         by_intent[rule["steps"][0]["intent"]] = [s["action"] for s in rule["steps"][1:] if "action" in s]
     tracker = Tracker("t", {}, {"text": "words"}, [], False, None, {}, "action_listen")
     rejected = VALIDATORS[form]().digressions(tracker)
-    # button payloads that are not answers are rejected too: the booking button just asks again
-    extra = {"book_appointment"} if form == "booking_form" else set()
-    readable_fallback = {"nlu_fallback"} if form == "eligibility_form" else set()  # only for "???"
-    assert set(by_intent) == rejected | extra | readable_fallback
+    # button payloads that are not answers are rejected too: the booking button just asks again; and
+    # the pre-check rejects the NLU's fallback only for text with nothing to read ("???")
+    assert set(by_intent) == rejected | set(SWITCHES[form])
+    assert rejected >= set(DIGRESSIONS) | set(LEAVING)
+    stopped = ["action_deactivate_loop", *(["action_appointment_reset"] if form in RESETS else [])]
     for intent, action in DIGRESSIONS.items():
         assert by_intent[intent] == [action, form], intent
     for intent, action in LEAVING.items():
-        assert by_intent[intent][0] == "action_deactivate_loop" and by_intent[intent][-1] == action, intent
+        assert by_intent[intent] == [*stopped, action], intent
+    for intent, other in SWITCHES[form].items():
+        if other is None:  # said to be under way (or "please rephrase"), then the question again
+            assert by_intent[intent][-1] == form and len(by_intent[intent]) <= 2, intent
+        else:
+            assert by_intent[intent] == [*stopped, *(["action_appointment_reset"] if other in RESETS
+                                                      and form not in RESETS else []), other], intent
 
 
 def test_a_short_attempt_the_nlu_calls_small_talk_is_the_forms_to_explain() -> None:

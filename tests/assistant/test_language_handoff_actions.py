@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff import ActionHandoff
 from actions.language import ActionSwitchLanguage, ValidateSlotMappings, reply_language
 from actions.texts import text
-from tests.assistant.conftest import make_tracker, run_action
+from tests.support.actions import make_tracker, run_action
 
 
 def slot_events(events) -> dict:

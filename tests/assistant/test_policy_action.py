@@ -5,7 +5,7 @@ from __future__ import annotations
 from actions.policy import ActionAnswerPolicy, article_payload, ranked_answers
 from actions.texts import text
 from policy_kb.citation import cite
-from tests.assistant.conftest import make_tracker, run_action
+from tests.support.actions import make_tracker, run_action
 
 
 def answer(text: str, **kw):

@@ -5,10 +5,8 @@ side effect of importing an NLU component."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
@@ -18,7 +16,8 @@ from rasa.core.actions.action import RemoteAction
 from bot import rasa_patches
 from bot.model import ROOT
 from bot.rasa_server import APPLIED
-from bot.runner import Services, running
+from bot.runner import Services
+from tests.support.stack import Stack
 
 RESPONSES: list[dict[str, Any]] = [
     {"events": [], "responses": []},
@@ -72,21 +71,12 @@ def test_importing_the_nlu_components_patches_nothing() -> None:
 
 
 @pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    """A Rasa server started by the runner, as ``make run`` starts it, and serving."""
-    os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path_factory.mktemp("tracker") / "tracker.sqlite3")
-    with running(Services(rasa_port=_free_port(), action_port=_free_port(), with_web=False,
-                          log_dir=tmp_path_factory.mktemp("logs"))) as s:
-        yield s
+def services(stack: Stack) -> Services:
+    """A Rasa server started by the runner, as ``make run`` starts it, and serving: the session's stack."""
+    return stack.services
 
 
 def test_the_running_server_has_the_patch(services: Services) -> None:
     """The process that answers Rasa's port applied the patch itself (its pid is in the line)."""
     log = (services.log_dir / "rasa.log").read_text(encoding="utf-8", errors="replace")
     assert f"{APPLIED} in pid {services.named['rasa'].pid}" in log, log[-2000:]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

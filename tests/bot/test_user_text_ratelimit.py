@@ -1,4 +1,4 @@
-"""The shared input rules (bot.user_text) and per-key limits (bot.ratelimit), on the real Redis too."""
+"""The shared input rules (lexicon.user_text) and per-key limits (ratelimit), on the real Redis too."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from bot.ratelimit import RateLimiter
-from bot.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
+from ratelimit.limiter import RateLimiter
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

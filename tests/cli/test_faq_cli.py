@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 
 def test_faq_answers_in_chinese_with_citation_and_units() -> None:

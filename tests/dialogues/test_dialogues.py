@@ -1,25 +1,23 @@
 """The typed dialogues of ``dialogues.yml``, end to end over REST against the trained model.
 
-The action server and Rasa run on free ports with their own tracker and appointments databases;
+The action server and Rasa are the session's stack (``stack``, :mod:`tests.support.fixtures`), with its
+own tracker and appointments databases;
 "now" is the real time, so the scripts type relative dates ("下周三上午") and pick from what is offered.
 Each dialogue is one test; the pass count per language is printed at the end (``conftest.py``).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
 from appointments.contacts import format_code, normalise_code
-from bot.runner import Services, running
 from policy_kb.lang import word_units
-from tests.assistant.conftest import Chat
+from tests.support.chat import Chat
+from tests.support.stack import Stack
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -30,29 +28,11 @@ SENTENCE_UNITS = 4
 CODE = re.compile(r"(?:预约编号：|reference code is )([2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4})")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
-    keys = ("TRACKER_SQLITE_PATH", "APPOINTMENTS_DATABASE_URL", "APPOINTMENTS_CATALOGUE_OVERRIDES")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ["TRACKER_SQLITE_PATH"] = str(tmp_path_factory.mktemp("tracker") / "tracker.sqlite3")
-    os.environ["APPOINTMENTS_DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('appointments') / 'a.sqlite3'}"
-    os.environ.pop("APPOINTMENTS_CATALOGUE_OVERRIDES", None)
-    try:
-        with running(Services(rasa_port=_free_port(), action_port=_free_port(), with_web=False,
-                              log_dir=tmp_path_factory.mktemp("logs"))) as s:
-            yield s
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+def services(stack: Stack) -> Stack:
+    """The session's stack (its own tracker and appointments databases)."""
+    return stack
+
 
 
 def test_at_least_40_dialogues_half_in_each_language() -> None:
@@ -84,7 +64,7 @@ def test_held_out_turns_are_not_training_examples() -> None:
 @pytest.mark.parametrize("dialogue", [
     pytest.param(d, marks=pytest.mark.xfail(reason=d["known_nlu_miss"], strict=False)) if d.get("known_nlu_miss") else d
     for d in DIALOGUES], ids=[d["name"] for d in DIALOGUES])
-def test_typed_dialogue(services: Services, dialogue: dict) -> None:
+def test_typed_dialogue(services: Stack, dialogue: dict) -> None:
     chat = Chat(services, "dialogue")
     code = ""
     for turn in dialogue["turns"]:

@@ -1,7 +1,8 @@
-"""The KB's question variants never contain an evaluation question (issue 17, item 2).
+"""Nothing the assistant learns from contains an evaluation question (issue 17, item 2).
 
-The evaluation sets measure how the assistant copes with wording nobody trained or tuned on; a variant
-equal to one of their questions would turn that question into a memory test. Compared after the
+The evaluation sets measure how the assistant copes with wording nobody trained or tuned on; a KB
+question variant, an out-of-scope example of the learned ranker or an NLU training example equal to one
+of their questions would turn that question into a memory test. Compared after the
 search's own normalisation (NFKC, simplified characters, lower case) with punctuation and spaces
 dropped, so "绿卡怎么申请？" and "绿卡 怎么申请" are the same question.
 """
@@ -13,10 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from policy_kb.ranker import out_of_scope_examples
 from policy_kb.source import load_source
 from policy_kb.text import normalize
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench"
 _NOT_A_LETTER = re.compile(r"[\W_]+")
 
 
@@ -53,4 +56,30 @@ def test_no_question_variant_is_an_evaluation_question() -> None:
     evaluation = eval_questions()
     copied = [f"article {ref}: {text!r} is in {evaluation[key]}"
               for ref, _, text in load_source().questions if (key := question_key(text)) in evaluation]
+    assert not copied, "\n".join(copied)
+
+
+def test_no_out_of_scope_example_is_an_evaluation_question() -> None:
+    evaluation = eval_questions()
+    copied = [f"{text!r} is in {evaluation[key]}" for text in out_of_scope_examples()
+              if (key := question_key(text)) in evaluation]
+    assert not copied, "\n".join(copied)
+
+
+def nlu_examples() -> list[tuple[Path, str]]:
+    """(file, example) of every NLU training file, the generated KB examples included."""
+    found = []
+    for path in sorted((ROOT / "data" / "nlu").rglob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            found += [(path, line.strip()[2:]) for line in str(block.get("examples", "")).splitlines()
+                      if line.strip().startswith("- ")]
+    return found
+
+
+def test_no_nlu_example_is_an_evaluation_question() -> None:
+    evaluation = eval_questions()
+    examples = nlu_examples()
+    assert len(examples) > 1000
+    copied = [f"{path.relative_to(ROOT)}: {text!r} is in {evaluation[key]}" for path, text in examples
+              if (key := question_key(text)) in evaluation]
     assert not copied, "\n".join(copied)

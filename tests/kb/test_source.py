@@ -135,3 +135,47 @@ def test_evaluation_set_is_separate_from_the_variants() -> None:
 def test_word_units_count_han_characters_and_latin_words_alike() -> None:
     assert word_units("我是PhD，能申请吗") == 6 + 1
     assert word_units("am I eligible? 🙂 42") == 3
+
+
+def _load_broken(tmp_path, monkeypatch, name: str, change) -> str:
+    """The SourceError of the KB with ``change`` applied to the parsed ``name`` (a copy in tmp_path)."""
+    import policy_kb.source as source
+
+    shipped = Path(source.__file__).parent / "data"
+    tmp_path.mkdir(exist_ok=True)
+    for kb_file in source.KB_FILES:
+        (tmp_path / kb_file).write_bytes((shipped / kb_file).read_bytes())
+    doc = yaml.safe_load((tmp_path / name).read_text(encoding="utf-8"))
+    change(doc)
+    (tmp_path / name).write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setattr(source, "DATA_DIR", tmp_path)
+    source.load_source.cache_clear()
+    try:
+        with pytest.raises(source.SourceError) as err:
+            source.load_source()
+    finally:
+        source.load_source.cache_clear()
+    return str(err.value)
+
+
+def test_a_missing_chinese_text_names_the_file_the_article_and_the_key(tmp_path, monkeypatch) -> None:
+    message = _load_broken(tmp_path, monkeypatch, "articles.yml", lambda d: d["articles"][5].pop("summary_zh"))
+    assert message == f"{tmp_path / 'articles.yml'}: articles.6.summary_zh: field required"
+
+
+def test_an_unknown_article_reference_names_the_fact_and_the_value(tmp_path, monkeypatch) -> None:
+    def refer_to_article_27(doc: dict) -> None:
+        next(b for b in doc["benefits"] if b["id"] == "key_programme_funding")["article"] = 27
+
+    message = _load_broken(tmp_path, monkeypatch, "facts.yml", refer_to_article_27)
+    assert message.startswith(f"{tmp_path / 'facts.yml'}: benefits.key_programme_funding.article: ")
+    assert "not an article reference (1..25 or 'closing'): 27" in message
+
+
+def test_a_typo_in_a_key_and_a_dangling_reference_are_errors(tmp_path, monkeypatch) -> None:
+    message = _load_broken(tmp_path / "typo", monkeypatch, "facts.yml",
+                           lambda d: d["procedures"][0].update(quote_zn="x"))
+    assert "procedures.overseas_talent_stations.quote_zn: extra fields not permitted" in message
+    message = _load_broken(tmp_path / "dangling", monkeypatch, "facts.yml",
+                           lambda d: d["fields"][0].update(category="astronaut"))
+    assert "fields.high_end_equipment.category: no category 'astronaut' in categories" in message

@@ -16,7 +16,7 @@ from policy_kb import db
 from policy_kb.source import load_source
 from policy_kb.staff_variants import add_variant
 from policy_kb.unanswered import Question, UnansweredStore, attach, group_questions, ref_from_label
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 
 NOW = dt.datetime(2026, 12, 1, 12, 0)
 

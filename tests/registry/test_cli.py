@@ -12,8 +12,8 @@ import pytest
 from rasa.core.tracker_store import SQLTrackerStore
 
 from registry.store import CSV_COLUMNS, Answers, RegistryStore, close_stores, open_store
-from tests.conftest import run_cli
 from tests.security.test_retention import rows_saying, save
+from tests.support.cli import run_cli
 
 TOKEN = "cli-staff-token-" + "x" * 16
 

@@ -1,23 +1,22 @@
 """The sign-up over Rasa's REST channel against the trained model and the real action server, in both
 languages: typed answers, a skip, ordinals, a correction at the review, the cited offers, "see my
-registration", "delete my registration", and a refusal that stores nothing. The whole stack is
-``tests.web.conftest.stack`` (its own tracker and appointments database, where the register lives)."""
+registration", "delete my registration", and a refusal that stores nothing. The stack is the session's
+(``tests/support/fixtures.py``: its own tracker and appointments database, beside which the register lives)."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
 from registry.store import RegistryStore, close_stores, open_store
-from tests.web.conftest import http, stack_fixture  # noqa: F401 - the running stack, used by name
+from tests.support.net import http
 
 
 @pytest.fixture
 def registry(stack) -> Iterator[RegistryStore]:
-    url = os.environ["APPOINTMENTS_DATABASE_URL"]  # the stack's; the register sits beside the appointments
+    url = stack.appointments_url  # the register sits beside the appointments
     yield open_store(url)
     close_stores([url])
 

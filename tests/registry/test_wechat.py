@@ -1,52 +1,19 @@
 """The sign-up through the WeChat platform simulator (signed pushes, passive replies, numbered options),
-against the trained model and the real action server: the welcome's menu entry by number, typed answers,
-skips, the Official Account as the contact, the review, "see my registration" and deleting it."""
+against the trained model and the session stack's action server: the welcome's menu entry by number, typed
+answers, skips, the Official Account as the contact, the review, "see my registration" and deleting it."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from registry.store import RegistryStore, close_stores, open_store
-from tests.wechat.conftest import new_openid, platform_for
-from tests.wechat.harness import ActionServer, ChannelServer, LoopThread
-
-
-@pytest.fixture(scope="module")
-def registry_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('wechat-registry') / 'registry.sqlite3'}"
-    mp = pytest.MonkeyPatch()
-    mp.setenv("REGISTRY_DATABASE_URL", url)  # the action server started below inherits it
-    mp.setenv("APPOINTMENTS_HASH_KEY", f"wechat-registry-{uuid.uuid4().hex}")
-    yield url
-    close_stores([url])
-    mp.undo()
-
-
-@pytest.fixture(scope="module")
-def agent(registry_url: str, loop_thread: LoopThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from rasa.core.agent import Agent
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.utils.endpoints import EndpointConfig
-
-    from bot.model import ensure_model
-
-    actions = ActionServer(tmp_path_factory.mktemp("wechat-registry-logs"))
-    try:
-        actions.wait()
-        db = tmp_path_factory.mktemp("wechat-registry-trackers") / "tracker.sqlite3"
-        yield Agent.load(ensure_model(quiet=True), action_endpoint=EndpointConfig(actions.url),
-                         tracker_store=SQLTrackerStore(dialect="sqlite", db=str(db)))
-    finally:
-        actions.stop()
+from registry.store import close_stores, open_store
+from tests.support.wechat import ChannelServer, new_openid, platform_for
 
 
 def test_a_follower_registers_from_the_welcome_menu_sees_and_deletes_it(
-        agent: Any, make_server: Callable[..., ChannelServer], registry_url: str) -> None:
-    platform = platform_for(make_server(agent))
+        assistant: Any, make_server: Callable[..., ChannelServer], stack) -> None:
+    platform = platform_for(make_server(assistant))
     openid = new_openid()
     welcome = platform.push(platform.fields(openid, "event", Event="subscribe")).reply
     entry = next(line for line in welcome.splitlines() if line.endswith("外籍晋商晋才登记") and line[0].isdigit())
@@ -60,11 +27,14 @@ def test_a_follower_registers_from_the_welcome_menu_sees_and_deletes_it(
     assert "太原市小店区" in review and "美国" in review and "通过公众号微信联系" in review
     done = platform.text(openid, "确认").reply
     assert "已为您登记" in done and "（依据：第九条）" in done
-    store: RegistryStore = open_store(registry_url)
-    record = store.list("test")[0]
-    assert record.channel == "wechat" and record.contact_kind == "wechat" and record.country_code == "US"
-    assert openid not in str(record) and record.display_ref in done
-    assert record.display_ref in platform.text(openid, "查看我的登记").reply
-    assert "确定删除" in platform.text(openid, "删除我的登记").reply
-    assert "已删除" in platform.text(openid, "1").reply
-    assert store.list("test") == []
+    store = open_store(stack.appointments_url)  # the stack's action server keeps the register beside the bookings
+    try:
+        record = store.for_conversation(f"wx:{openid}")
+        assert record.channel == "wechat" and record.contact_kind == "wechat" and record.country_code == "US"
+        assert openid not in str(record) and record.display_ref in done
+        assert record.display_ref in platform.text(openid, "查看我的登记").reply
+        assert "确定删除" in platform.text(openid, "删除我的登记").reply
+        assert "已删除" in platform.text(openid, "1").reply
+        assert store.for_conversation(f"wx:{openid}") is None
+    finally:
+        close_stores([stack.appointments_url])

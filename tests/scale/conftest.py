@@ -1,4 +1,6 @@
-"""One scale-profile stack (2 Rasa replicas, 2 action servers, nginx, own Redis) for the tests of this folder.
+"""One scale-profile stack (2 Rasa replicas, 2 action servers, nginx, own Redis) for the tests of this folder:
+its own, not the session's default stack (several replicas, PostgreSQL and Redis, and the fault tests kill
+its processes). Within ``tests/scale`` it is the ``stack`` fixture.
 
 The WeChat channel is on, in plain mode (the simulator signs pushes with ``WECHAT_TOKEN``)."""
 
@@ -8,9 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.scale.stack import ScaleStack, scale_stack
-
-WECHAT_TOKEN = "scale-test-token"
+from tests.scale.stack import WECHAT_TOKEN, ScaleStack, scale_stack
 
 
 @pytest.fixture(scope="package")

@@ -1,5 +1,7 @@
-"""The scale profile as the tests run it: ``bot.runner.Services(profile="scale")`` on free ports, with its
-own Redis server, its own PostgreSQL tracker database and KB/appointments schemas, all dropped afterwards.
+"""The scale profile as the tests run it: ``bot.runner.Services(profile="scale")`` on free ports, started
+like every test stack (:func:`tests.support.stack.started`), with its own Redis server, its own PostgreSQL
+tracker database and KB/appointments schemas, all dropped afterwards. Its settings are in ``os.environ``
+while ``tests/scale`` runs, and only then (:func:`tests.support.env.patched_environ`).
 
 Own Redis (not the shared 127.0.0.1:6379): the fault tests restart it. Own databases: the fault tests
 terminate this stack's PostgreSQL connections, and only this stack's.
@@ -10,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -23,31 +24,15 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bot.model import ROOT, ensure_model
 from bot.runner import Services, ensure_postgres_stores
+from tests.support.env import patched_environ
+from tests.support.locations import POSTGRES_URL, ROOT
+from tests.support.net import free_block
+from tests.support.stack import START_TIMEOUT_S, started
 
-POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_SERVER = os.environ.get("REDIS_SERVER_BIN", "redis-server")
-START_TIMEOUT_S = 900
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_block(n: int) -> int:
-    """The first of ``n`` consecutive free loopback ports (the runner numbers replicas from a base port)."""
-    for _ in range(200):
-        base = random.randrange(20000, 60000 - n)
-        if all(port_free(base + i) for i in range(n)):
-            return base
-    raise RuntimeError("no block of free ports")
+#: The scale stack's WeChat channel is on, in plain mode (the simulator signs pushes with this token).
+WECHAT_TOKEN = "scale-test-token"
 
 
 class RedisServer:
@@ -105,7 +90,7 @@ class ScaleStack:
 
     def terminate_postgres_connections(self) -> int:
         """``pg_terminate_backend`` on this stack's connections only (its tracker database, its schemas)."""
-        engine = create_engine(POSTGRES, future=True)
+        engine = create_engine(POSTGRES_URL, future=True)
         try:
             with engine.begin() as conn:
                 return len(conn.execute(text(
@@ -116,7 +101,7 @@ class ScaleStack:
 
 
 def _drop(tracker_db: str, schemas: list[str]) -> None:
-    engine = create_engine(POSTGRES, future=True, isolation_level="AUTOCOMMIT")
+    engine = create_engine(POSTGRES_URL, future=True, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{tracker_db}" WITH (FORCE)'))
@@ -140,33 +125,25 @@ def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, mod
         "PROFILE": "scale", "ENDPOINTS": "deploy/endpoints.scale.yml", "REDIS_URL": redis.url,
         "TRACKER_DB_HOST": "127.0.0.1", "TRACKER_DB_PORT": "5432", "TRACKER_DB_NAME": tracker_db,
         "TRACKER_DB_USER": "postgres", "TRACKER_DB_PASSWORD": "",
-        "KB_DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{kb_schema}",
-        "APPOINTMENTS_DATABASE_URL": f"{POSTGRES}?options=-csearch_path%3D{appt_schema}",
+        "KB_DATABASE_URL": f"{POSTGRES_URL}?options=-csearch_path%3D{kb_schema}",
+        "APPOINTMENTS_DATABASE_URL": f"{POSTGRES_URL}?options=-csearch_path%3D{appt_schema}",
         "LOG_DIR": str(tmp / "logs"), "WEB_SESSION_SECRET": uuid.uuid4().hex * 2,
         "PRIVACY_PURGE_INTERVAL_S": "3600", **extra_env,
     }
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    services: Services | None = None
     schemas: list[str] = []
     try:
-        schemas = [d.split(':', 1)[1] for d in ensure_postgres_stores() if d.startswith('schema:')]
-        subprocess.run([sys.executable, "-m", "bot", "kb", "build"], cwd=ROOT, check=True, capture_output=True,
-                       timeout=600)
-        services = Services(profile="scale", rasa_port=free_block(n), action_port=free_block(action_replicas),
-                            web_port=free_block(n), public_port=free_block(1), rasa_lb_port=free_block(1),
-                            action_lb_port=free_block(1), rasa_replicas=n, action_replicas=action_replicas)
-        services.start(model or ensure_model(quiet=True), timeout=START_TIMEOUT_S)
-        yield ScaleStack(services, redis, tracker_db, schemas)
+        with patched_environ(env):  # this package's tests and the stores' set-up read it in-process too
+            schemas = [d.split(':', 1)[1] for d in ensure_postgres_stores() if d.startswith('schema:')]
+            subprocess.run([sys.executable, "-m", "bot", "kb", "build"], cwd=ROOT, check=True, capture_output=True,
+                           timeout=600)
+            services = Services(profile="scale", rasa_port=free_block(n), action_port=free_block(action_replicas),
+                                web_port=free_block(n), public_port=free_block(1), rasa_lb_port=free_block(1),
+                                action_lb_port=free_block(1), rasa_replicas=n, action_replicas=action_replicas)
+            with started(services, f"the scale stack ({n} Rasa, {action_replicas} action servers, nginx)",
+                         model=model, timeout=START_TIMEOUT_S):
+                yield ScaleStack(services, redis, tracker_db, schemas)
     finally:
-        if services is not None:
-            services.stop()
         redis.stop()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         _drop(tracker_db, schemas)
 
 

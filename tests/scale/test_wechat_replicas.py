@@ -15,9 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.scale.conftest import WECHAT_TOKEN
-from tests.scale.stack import ScaleStack
-from tests.wechat.simulator import WeChatPlatform
+from tests.scale.stack import WECHAT_TOKEN, ScaleStack
+from tools.wechat_platform import WeChatPlatform
 
 CONTENT = re.compile(r"<Content><!\[CDATA\[(.*?)\]\]></Content>", re.S)
 TURNS = re.compile(r'^jincai_turns_total\{channel="wechat",component="rasa"\} (\S+)$', re.M)

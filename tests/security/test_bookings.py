@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -24,9 +23,11 @@ from sqlalchemy.engine import Engine
 from appointments.catalogue import get_catalogue
 from appointments.store import AppointmentStore
 from appointments.workdays import now_local
-from tests.appointments.conftest import database_url_for
-from tests.conftest import POSTGRES_URL, ROOT
-from tests.web.conftest import LOGS, free_port
+from tests.support.appointments import database_url_for
+from tests.support.env import patched_environ
+from tests.support.locations import LOGS, POSTGRES_URL, REDIS_URL, ROOT
+from tests.support.net import free_port
+from tests.support.stack import StackServices, started, store_settings
 
 HASH_KEY = "security-test-hash-key"
 PROOF_ATTEMPTS = 3
@@ -72,8 +73,8 @@ def _domain() -> dict:
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def actions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ActionServer]:
-    from bot.runner import Services
-
+    """An action server of its own, not the session's stack: it runs with tighter limits (``CAP`` bookings,
+    ``PROOF_ATTEMPTS`` proofs) on a store of each database, which this process opens too (same hash key)."""
     engine: Engine
     schema = None
     if request.param == "sqlite":
@@ -86,22 +87,17 @@ def actions(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         engine = create_engine(POSTGRES_URL, future=True, connect_args={"options": f"-csearch_path={schema}"})
     env = {"APPOINTMENTS_DATABASE_URL": database_url_for(engine), "APPOINTMENTS_HASH_KEY": HASH_KEY,
            "APPOINTMENTS_PROOF_ATTEMPTS": str(PROOF_ATTEMPTS), "APPOINTMENTS_MAX_PER_CONVERSATION": str(CAP),
-           "APPOINTMENTS_MAX_PER_CONTACT": str(CAP), "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    services = Services(action_port=free_port(), log_dir=LOGS / f"security-bookings-{request.param}")
+           "APPOINTMENTS_MAX_PER_CONTACT": str(CAP), "REDIS_URL": REDIS_URL}
+    services = StackServices(action_port=free_port(), log_dir=LOGS / f"security-bookings-{request.param}",
+                             settings=store_settings(tmp_path_factory.mktemp("bookings-state")) | env)
     store = AppointmentStore(engine, get_catalogue())
     store.create_schema()
     try:
-        services.start_actions()
-        yield ActionServer(f"http://127.0.0.1:{services.action_port}/webhook", services.action_token, store, _domain())
+        with patched_environ(env), started(services, f"an action server with booking limits ({request.param})",
+                                           actions_only=True):
+            yield ActionServer(f"http://127.0.0.1:{services.action_port}/webhook", services.action_token, store,
+                               _domain())
     finally:
-        services.stop()
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         engine.dispose()
         if schema:
             with admin.begin() as conn:

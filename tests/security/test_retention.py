@@ -26,9 +26,11 @@ from sqlalchemy.engine import Engine
 from appointments.store import AppointmentStore
 from appointments.workdays import TZ
 from bot import privacy
-from tests.appointments.conftest import FakeClock
-from tests.conftest import POSTGRES_URL, ROOT, run_cli
-from tests.web.conftest import http, stack_fixture  # noqa: F401 - the running stack, used by name
+from tests.support.appointments import FakeClock
+from tests.support.cli import run_cli
+from tests.support.env import child_environ
+from tests.support.locations import POSTGRES_URL, ROOT
+from tests.support.net import http
 
 SECRET = "我叫张伟，电话 13800138000"
 DAY = 24 * 3600.0
@@ -74,11 +76,13 @@ def save(store: SQLTrackerStore, sender: str, at: float, said: str = SECRET, con
     asyncio.run(store.save(tracker))
 
 
-def rows_saying(engine: Engine, needle: str) -> int:
-    """Tracker rows whose JSON mentions ``needle`` (Rasa escapes non-ASCII, so compare decoded)."""
+def rows_saying(engine: Engine, needle: str, sender: str | None = None) -> int:
+    """Tracker rows (of ``sender``'s conversation, if given) whose JSON mentions ``needle`` (Rasa escapes
+    non-ASCII, so compare decoded)."""
+    query = text("SELECT data FROM events" + (" WHERE sender_id = :sender" if sender else ""))
     with engine.connect() as conn:
         return sum(needle in json.dumps(json.loads(d), ensure_ascii=False)
-                   for d in conn.scalars(text("SELECT data FROM events")))
+                   for d in conn.scalars(query, {"sender": sender} if sender else {}))
 
 
 def senders(engine: Engine) -> set[str]:
@@ -139,25 +143,17 @@ def test_the_cli_purges_and_forgets_in_rasas_own_tracker_file(tmp_path: Path) ->
     save(store, "wx:old", dt.datetime.now(dt.timezone.utc).timestamp() - 90 * DAY)
     save(store, "web:fresh", dt.datetime.now(dt.timezone.utc).timestamp(), contact="zhang.wei@example.com")
     store.engine.dispose()
-    env = {"TRACKER_SQLITE_PATH": str(path), "ENDPOINTS": str(ROOT / "endpoints.yml"),
-           "APPOINTMENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}", "APPOINTMENTS_HASH_KEY": "k"}
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        purged = run_cli("privacy", "purge")
-        assert purged.returncode == 0, purged.stderr
-        assert "5 tracker event(s)" in purged.stdout and SECRET not in purged.stdout
-        forgot = run_cli("privacy", "forget", "--contact", "Zhang.Wei@Example.com")
-        assert forgot.returncode == 0, forgot.stderr
-        assert "1 conversation(s)" in forgot.stdout and "zhang" not in forgot.stdout.lower()
-        bad = run_cli("privacy", "forget", "--contact", "nobody@")
-        assert bad.returncode == 2 and "--contact" in bad.stderr
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    env = child_environ({"TRACKER_SQLITE_PATH": str(path), "ENDPOINTS": str(ROOT / "endpoints.yml"),
+                         "APPOINTMENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'a.sqlite3'}",
+                         "APPOINTMENTS_HASH_KEY": "k"})
+    purged = run_cli("privacy", "purge", env=env)
+    assert purged.returncode == 0, purged.stderr
+    assert "5 tracker event(s)" in purged.stdout and SECRET not in purged.stdout
+    forgot = run_cli("privacy", "forget", "--contact", "Zhang.Wei@Example.com", env=env)
+    assert forgot.returncode == 0, forgot.stderr
+    assert "1 conversation(s)" in forgot.stdout and "zhang" not in forgot.stdout.lower()
+    bad = run_cli("privacy", "forget", "--contact", "nobody@", env=env)
+    assert bad.returncode == 2 and "--contact" in bad.stderr
     engine = create_engine(f"sqlite:///{path}")
     assert senders(engine) == set()
     engine.dispose()
@@ -179,9 +175,12 @@ def test_the_tracker_store_is_found_as_rasa_finds_it(monkeypatch: pytest.MonkeyP
     assert privacy.tracker_url() == f"sqlite:///{privacy.DEFAULT_TRACKER_SQLITE}"
 
 
+@pytest.mark.usefixtures("stack_environ")  # the CLI and this test open the stack's stores
 def test_what_was_typed_on_the_running_stack_is_gone_after_forget(stack) -> None:
     """The whole stack (Rasa with the trained model, its real tracker file): the user's words are
-    kept in several rows; ``privacy forget --contact`` leaves none, and the assistant still answers."""
+    kept in several rows; ``privacy forget --contact`` leaves none, and the assistant still answers.
+    The stack is the session's, so other conversations ask about the green card too: the question's
+    rows are counted in this conversation, the contact's in every one."""
     sender = f"sec-retention-{uuid.uuid4().hex[:12]}"
     for message in (SECRET, "绿卡有什么用？"):
         r = http("POST", stack.rest_url, {"sender": sender, "message": message}, timeout=120)
@@ -191,7 +190,7 @@ def test_what_was_typed_on_the_running_stack_is_gone_after_forget(stack) -> None
         assert rows_saying(tracker, "13800138000") >= 1
         forgot = run_cli("privacy", "forget", "--contact", "138 0013 8000")
         assert forgot.returncode == 0, forgot.stderr
-        assert rows_saying(tracker, "13800138000") == 0 and rows_saying(tracker, "绿卡有什么用") == 0
+        assert rows_saying(tracker, "13800138000") == 0 and rows_saying(tracker, "绿卡有什么用", sender) == 0
     finally:
         tracker.dispose()
     again = http("POST", stack.rest_url, {"sender": sender, "message": "你好"}, timeout=120)

@@ -36,7 +36,8 @@ from pathlib import Path
 import pytest
 
 from bot.model import ROOT, ensure_model
-from tests.web.conftest import free_port
+from tests.support.net import free_port
+from tests.support.stack import booted
 
 START_TIMEOUT_S = 900
 LOG_MAX_BYTES = 2048  # small, so start-up output alone fills several files
@@ -193,7 +194,10 @@ def _stack_env(state: Path, ports: dict[str, int], api_token: str, action_token:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """``python -m bot run`` with its own ports, tokens and state; a store file already there is 0644."""
+    """``python -m bot run`` with its own ports, tokens and state; a store file already there is 0644.
+
+    Not the session's stack, on purpose: what is tested is ``make run``'s own process (its log limits,
+    its purge schedule, its children), and the last test stops it with SIGTERM."""
     from policy_kb.db import open_kb
 
     ensure_model(quiet=True)
@@ -209,11 +213,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                                    stderr=subprocess.STDOUT, env=_stack_env(state, ports, api_token, action_token))
     s = Stack(process, state, ports, api_token, action_token, output)
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while "is running" not in output.read_text(errors="replace"):
-            assert process.poll() is None, f"python -m bot run exited ({process.returncode}):\n{s.log_text()}"
-            assert time.monotonic() < deadline, f"python -m bot run did not start:\n{s.log_text()}"
-            time.sleep(1)
+        with booted("python -m bot run (tests/security/test_services.py)"):
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while "is running" not in output.read_text(errors="replace"):
+                assert process.poll() is None, f"python -m bot run exited ({process.returncode}):\n{s.log_text()}"
+                assert time.monotonic() < deadline, f"python -m bot run did not start:\n{s.log_text()}"
+                time.sleep(1)
         s.children = _descendants(process.pid)
         yield s
     finally:

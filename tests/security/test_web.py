@@ -19,19 +19,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from bot.user_text import MAX_MESSAGE_CHARS
 from bot.web.session import COOKIE_NAME
-from tests.web.conftest import (  # noqa: F401 - fixtures used by name
-    STAFF_TOKEN,
-    HttpResult,
-    StubRasa,
-    WebProcess,
-    chat,
-    http,
-    stack_fixture,
-    stub_rasa_fixture,
-    web_process,
-)
+from lexicon.user_text import MAX_MESSAGE_CHARS
+from tests.support.locations import REDIS_URL
+from tests.support.net import HttpResult, http
+from tests.support.web import STAFF_TOKEN, StubRasa, WebProcess, chat, web_process
 
 WEB_SENDER_RE = re.compile(r"^web:[A-Za-z0-9_-]{32}$")
 OPENID = "o6_bmjrPTlm6_2sgVt7hMZOPfL2M"  # the shape of a WeChat openid (28 characters)
@@ -215,8 +207,7 @@ def test_one_conversation_flooding_gets_429(front: WebProcess, stub_rasa: StubRa
 
 def test_the_limit_holds_across_workers_sharing_redis(stub_rasa: StubRasa) -> None:
     """Two web workers with one REDIS_URL count one conversation's messages together."""
-    redis_url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-    env = {"WEB_RATE_LIMIT": str(RATE_LIMIT), "REDIS_URL": redis_url}
+    env = {"WEB_RATE_LIMIT": str(RATE_LIMIT), "REDIS_URL": REDIS_URL}
     with web_process(stub_rasa.url, name="security-web-redis-a", env=env) as a, \
             web_process(stub_rasa.url, name="security-web-redis-b", env=env) as b:
         cookie = chat(a.url, {"message": "0"}).session_cookie
@@ -260,6 +251,7 @@ def _user_texts(sender: str) -> list[str]:
     return [json.loads(data)["text"] for (data,) in rows]
 
 
+@pytest.mark.usefixtures("stack_environ")  # _user_texts reads the stack's tracker file
 def test_rasa_rest_port_caps_and_cleans_text_itself(stack) -> None:
     long = _rest(stack, {"sender": "sec-rest-long", "message": "绿卡" * 3000})
     assert len(long) == 1 and str(MAX_MESSAGE_CHARS) in long[0]["text"] and "太长" in long[0]["text"]
@@ -277,6 +269,7 @@ def test_rasa_rest_port_caps_and_cleans_text_itself(stack) -> None:
     assert "too long" in english[0]["text"]
 
 
+@pytest.mark.usefixtures("stack_environ")  # _user_texts reads the stack's tracker file
 def test_rasa_rest_port_has_no_shared_default_conversation(stack) -> None:
     for body in ({"message": "绿卡有什么用"}, {"sender": None, "message": "绿卡有什么用"},
                  {"sender": "bad\x00id", "message": "绿卡有什么用"}, {"sender": "x" * 500, "message": "绿卡有什么用"}):

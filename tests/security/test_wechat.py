@@ -20,20 +20,10 @@ import pytest
 import requests
 
 from bot.channels.wechat import texts
-from bot.user_text import MAX_MESSAGE_CHARS
-from tests.wechat import conftest as wechat
-from tests.wechat.conftest import SECRET, new_openid, platform_for
-from tests.wechat.fake_api import FakeWeChatAPI
-from tests.wechat.harness import ChannelServer, GatedAgent, LoopThread, ScriptedAgent
-from tests.wechat.simulator import Delivery, WeChatPlatform
-
-# the WeChat tests' fixtures: the channel served over loopback, the trained assistant, Redis
-assistant = wechat.assistant
-fake_api = wechat.fake_api
-loop_thread = wechat.loop_thread
-make_server = wechat.make_server
-redis_url = wechat.redis_url
-tracker_path = wechat.tracker_path
+from lexicon.user_text import MAX_MESSAGE_CHARS
+from tests.support.wechat import SECRET, ChannelServer, GatedAgent, LoopThread, ScriptedAgent, new_openid, platform_for
+from tools.wechat_api_standin import FakeWeChatAPI
+from tools.wechat_platform import Delivery, WeChatPlatform
 
 #: The timestamp of the platform's published sample push (September 2014).
 STALE = 1409735669

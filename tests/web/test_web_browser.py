@@ -16,8 +16,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from bot.web.session import COOKIE_NAME
-from tests.conftest import ROOT
-from tests.web.conftest import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot, web_process
+from tests.support.locations import ROOT
+from tests.support.web import REPLY_TIMEOUT_MS, STAFF_TOKEN, screenshot, web_process
 
 #: Console messages a test that cuts the server off expects to see.
 NETWORK_NOISE = ("Failed to load resource", "net::ERR")

@@ -12,11 +12,12 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.user_text import MAX_MESSAGE_CHARS
 from bot.web.app import MAX_QUERY_CHARS
+from lexicon.user_text import MAX_MESSAGE_CHARS
 from policy_kb.citation import article_names
-from tests.conftest import run_cli
-from tests.web.conftest import STAFF_TOKEN, StubRasa, chat, http, web_process
+from tests.support.cli import run_cli
+from tests.support.net import http
+from tests.support.web import STAFF_TOKEN, StubRasa, chat, web_process
 
 AUTH = {"Authorization": f"Bearer {STAFF_TOKEN}"}
 WEB_SENDER_RE = re.compile(r"^web:[A-Za-z0-9_-]{32}$")

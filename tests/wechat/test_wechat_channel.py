@@ -21,9 +21,9 @@ from bot.channels.wechat import WeChatInput, sender_id
 from i18n.responses import response as domain_response
 from policy_kb.messages import message
 from policy_kb.source import load_source
-from tests.wechat.conftest import new_openid, platform_for
-from tests.wechat.fake_api import FakeWeChatAPI
-from tests.wechat.harness import ChannelServer, GatedAgent, LoopThread, ScriptedAgent, free_port
+from tests.support.net import free_port
+from tests.support.wechat import ChannelServer, GatedAgent, LoopThread, ScriptedAgent, new_openid, platform_for
+from tools.wechat_api_standin import FakeWeChatAPI
 
 CITE_ZH = "（依据：第"
 CITE_EN = "(Source: Article"

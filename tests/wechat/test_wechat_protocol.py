@@ -22,7 +22,7 @@ from bot.channels.wechat_protocol import (
     sign,
     signature_ok,
 )
-from tests.wechat.simulator import PlatformCrypto, WeChatPlatform, message_xml, sha1_signature
+from tools.wechat_platform import PlatformCrypto, WeChatPlatform, message_xml, sha1_signature
 
 PUB_TOKEN = "spamtest"
 PUB_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -111,7 +111,7 @@ def test_simulator_push_and_channel_reply_round_trip(mode: str) -> None:
     assert incoming.message.content == "绿卡有什么用？😀"
     content = "您好]]>世界 😀 <b>&amp;"
     reply = protocol.reply(incoming, content).encode()
-    from tests.wechat.simulator import Delivery
+    from tools.wechat_platform import Delivery
 
     delivery = Delivery(fields)
     platform._read_reply(delivery, reply, fields)

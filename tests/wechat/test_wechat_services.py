@@ -12,9 +12,9 @@ import pytest
 from bot.channels.wechat import WeChatInput
 from bot.channels.wechat_api import CustomerServiceAPI
 from bot.channels.wechat_store import MemoryStore, RedisStore
-from tests.wechat.conftest import AES_KEY, APPID, SECRET, TOKEN
-from tests.wechat.fake_api import FakeWeChatAPI
-from tests.wechat.harness import free_port
+from tests.support.net import free_port
+from tests.support.wechat import AES_KEY, APPID, SECRET, TOKEN
+from tools.wechat_api_standin import FakeWeChatAPI
 
 
 async def _exercise(store) -> None:

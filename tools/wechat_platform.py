@@ -2,7 +2,7 @@
 
 It does what the platform does, written from the protocol description and independently of wechatpy
 (which the channel uses), and is checked against the platform's published sample vectors in
-``test_wechat_protocol.py``:
+``tests/wechat/test_wechat_protocol.py``:
 
 * the URL check: ``GET url?signature&timestamp&nonce&echostr``, signature = SHA-1 of the sorted,
   concatenated ``[token, timestamp, nonce]``;

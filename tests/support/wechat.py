@@ -1,5 +1,8 @@
 """Running the WeChat channel for tests: an event loop in a thread serving real HTTP on loopback.
 
+The channel is configured with the test account below (:data:`TOKEN`, :data:`APPID`, :data:`SECRET`,
+:data:`AES_KEY`) and pushed to by :class:`tools.wechat_platform.WeChatPlatform` (:func:`platform_for`).
+
 The channel is mounted the way ``rasa run`` mounts input channels
 (``rasa.core.channels.channel.register`` under ``/webhooks/``), on a Sanic server whose handler calls
 ``app.ctx.agent.handle_message``: the real agent (trained model, real action server) or, where a test
@@ -10,30 +13,24 @@ sleeping anywhere in the channel) or a scripted agent (replies of a chosen lengt
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
-import os
 import socket
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 import uuid
 from collections.abc import Callable, Coroutine
-from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage, register
 from sanic import Sanic
 
 from bot.channels.wechat import WeChatInput
-from bot.model import ROOT
+from tools.wechat_platform import WeChatPlatform
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+TOKEN = "jincai-test-token"
+APPID = "wx0123456789abcdef"
+SECRET = "test-app-secret"
+AES_KEY = base64.b64encode(bytes(range(7, 39))).decode()[:-1]  # 43 characters, like the console's
 
 
 class LoopThread:
@@ -53,46 +50,6 @@ class LoopThread:
     def stop(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
-
-
-class ActionServer:
-    """``python -m bot.action_server`` on a free port and loopback, as ``bot/runner.py`` starts it (no token here)."""
-
-    def __init__(self, log_dir: Path) -> None:
-        self.port = free_port()
-        log_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = log_dir / "actions.log"
-        self._log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the process
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-        env.pop("ACTION_SERVER_TOKEN", None)  # without one it serves loopback callers: the agent sends no token
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.action_server", "--actions", "actions", "--port", str(self.port)],
-            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/webhook"
-
-    def wait(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"action server exited; see {self.log_path}")
-            with contextlib.suppress(OSError), urllib.request.urlopen(
-                    f"http://127.0.0.1:{self.port}/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-            time.sleep(0.5)
-        raise TimeoutError(f"action server did not start; see {self.log_path}")
-
-    def stop(self) -> None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, 15)
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, 9)
-        self._log.close()
 
 
 class GatedAgent:
@@ -170,3 +127,13 @@ class ChannelServer:
         with contextlib.suppress(Exception):
             self.loop.run(_stop(), timeout=30)
         self.sock.close()
+
+
+def platform_for(servers: ChannelServer | list[ChannelServer], mode: str = "plain", **kw: Any) -> WeChatPlatform:
+    """The platform simulator pushing to ``servers`` with the test account."""
+    urls = [s.url for s in servers] if isinstance(servers, list) else servers.url
+    return WeChatPlatform(urls, TOKEN, APPID, AES_KEY, mode=mode, **kw)
+
+
+def new_openid() -> str:
+    return "o" + uuid.uuid4().hex[:27]

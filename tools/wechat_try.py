@@ -1,6 +1,6 @@
 """Chat with the assistant's WeChat channel as a follower would, without an Official Account.
 
-    .venv/bin/python -m tests.wechat.try_it [--url URL] [--api-port 8088] [--timeout 5]
+    .venv/bin/python -m tools.wechat_try [--url URL] [--api-port 8088] [--timeout 5]
 
 Reads WECHAT_TOKEN, WECHAT_APPID, WECHAT_APPSECRET, WECHAT_AES_KEY and WECHAT_MODE like the server,
 pushes what you type through the platform simulator (signed, encrypted in safe mode, retried like
@@ -19,8 +19,8 @@ import time
 import uuid
 
 from bot.channels.wechat_protocol import normalize_mode
-from tests.wechat.fake_api import FakeWeChatAPI
-from tests.wechat.simulator import WeChatPlatform
+from tools.wechat_api_standin import FakeWeChatAPI
+from tools.wechat_platform import WeChatPlatform
 
 KINDS = {
     "/image": ("image", {"PicUrl": "http://mmbiz.qpic.cn/example.jpg", "MediaId": "media-1"}),
