@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import inspect
 import json
+import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +28,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.utils import all_subclasses
 
+import actions
 from actions.appointment_forms import (
     ActionAppointmentReset,
     ActionBookingResult,
@@ -47,6 +50,9 @@ for _f in sorted((ROOT / "domain").glob("*.yml")):
 FORMS = {name: spec["required_slots"] for f in sorted((ROOT / "domain").glob("*.yml"))
          for name, spec in (yaml.safe_load(f.read_text("utf-8")).get("forms") or {}).items()}
 DOMAIN = {"forms": {k: {"required_slots": v} for k, v in FORMS.items()}, "slots": DOMAIN_SLOTS}
+# every module of the action package, as the action server loads them, so every form's validator is found
+for _module in pkgutil.walk_packages(actions.__path__, "actions."):
+    importlib.import_module(_module.name)
 #: Every form's validator, found as the action server finds them (a new form is in every test at once).
 VALIDATORS = {cls().form_name(): cls for cls in all_subclasses(TypedForm) if not inspect.isabstract(cls)}
 RESULTS = {"booking_form": ActionBookingResult, "cancel_form": ActionCancelResult,
