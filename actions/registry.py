@@ -31,7 +31,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import form_base
-from actions.appointment_forms.common import _keep_language
+from actions.appointment_forms.common import keep_language
 from actions.choices import is_question, pick, short_reply
 from actions.form_base import (
     FORM_STATE_SLOTS,
@@ -181,7 +181,7 @@ class ValidateRegistrationForm(TypedForm):
         asking = tracker.get_slot("requested_slot")
         if asking and _STOP.search(typed(tracker)):
             as_intent(tracker, STOP_FORM)
-        _, keep = _keep_language(tracker)
+        _, keep = keep_language(tracker)
         if not asking or not keep or latest_intent(tracker) == "switch_language":
             return await super().run(dispatcher, tracker, domain)
         tracker.slots.update(keep)  # the answer is in the conversation's language, whatever it was typed in
