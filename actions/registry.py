@@ -211,7 +211,7 @@ class ValidateRegistrationForm(TypedForm):
         if slot in FREE_TEXT:
             return self._free_text(reply, tracker) is not None
         if slot == "reg_interests":
-            return bool(read_interests(reply))
+            return bool(self._interests(reply))
         if slot == "reg_contact":
             return isinstance(find_contact(reply), Contact) or bool(_WECHAT.search(reply))
         if slot == "reg_confirmed":
@@ -666,7 +666,7 @@ class ActionRegistrationResult(Action):
         parts = [rtext("saved", lang, ref=ref),
                  rtext("offers_head" if answers.interests else "offers_all_head", lang), *offers(answers.interests, lang)]
         if answers.contact_kind == WECHAT:
-            parts.append(rtext("staff_will_contact", lang, how=labels("contact_wechat", lang)))
+            parts.append(rtext("staff_will_contact_wechat", lang))
         elif answers.contact:
             parts.append(rtext("staff_will_contact", lang, how=mask_contact(answers.contact)))
         else:

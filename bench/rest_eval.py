@@ -87,7 +87,9 @@ def known_numbers() -> set[str]:
 
 
 def _says_not_covered(reply: str, lang: str) -> bool:
-    return message("not_found", lang) in reply or ("outside" in reply if lang == "en" else "不在我能回答" in reply)
+    """The search's "not found" or the domain's out-of-scope reply (its own words, not just "outside",
+    which an article 4 or 11 answer says too)."""
+    return message("not_found", lang) in reply or ("outside what I can answer" if lang == "en" else "不在我能回答") in reply
 
 
 def _verdict(reply: str, case: Case) -> str:

@@ -128,13 +128,15 @@ def make_private(path: Path) -> None:
             Path(f"{path}{suffix}").chmod(0o600)
 
 
-def ensure_postgres_stores(names: tuple[str, ...] = ("KB_DATABASE_URL", "APPOINTMENTS_DATABASE_URL")) -> list[str]:
+def ensure_postgres_stores(names: tuple[str, ...] = ("KB_DATABASE_URL", "APPOINTMENTS_DATABASE_URL",
+                                                    "REGISTRY_DATABASE_URL")) -> list[str]:
     """Create what the scale profile's PostgreSQL stores need and do not create themselves.
 
     - the **tracker database** of ``$ENDPOINTS`` (``TRACKER_DB_NAME``): Rasa's ``SQLTrackerStore`` does not
       create it, and when it is missing Rasa falls back to an in-memory tracker store *per replica*,
       silently splitting every conversation between the replicas;
-    - the **schemas** that ``KB_DATABASE_URL`` / ``APPOINTMENTS_DATABASE_URL`` select with
+    - the **schemas** that ``KB_DATABASE_URL`` / ``APPOINTMENTS_DATABASE_URL`` (and ``REGISTRY_DATABASE_URL``,
+      when the register has a database of its own) select with
       ``options=-csearch_path=<schema>`` (the stores create their tables, not their schema).
 
     Returns what it made sure of (``database:<name>``, ``schema:<name>``).

@@ -53,7 +53,8 @@ _CHANGE = ("修改为", "修改成", "改成", "改为", "换成", "应该是", 
 
 def _words(words: tuple[str, ...]) -> re.Pattern[str]:
     ordered = sorted(words, key=len, reverse=True)
-    return re.compile("|".join(rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w) for w in ordered))
+    return re.compile("|".join(rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w) for w in ordered),
+                      re.I)
 
 
 _INTEREST_RE = {k: _words(v) for k, v in INTEREST_WORDS.items()}
@@ -86,6 +87,7 @@ def read_correction(text: str) -> tuple[str | None, str]:
     if not spans:
         return None, text.strip(_EDGES)
     start, end, field = min(spans, key=lambda s: (s[0], -(s[1] - s[0])))  # the first mention, the longest there
-    rest = folded[:start] + " " + folded[end:]
-    rest = _CHANGE_RE.sub(" ", rest)
+    # the new value as typed ("约30人，" keeps its script and punctuation) where folding kept the positions
+    source = text[:MAX_CHARS] if len(text[:MAX_CHARS]) == len(folded) else folded
+    rest = _CHANGE_RE.sub(" ", source[:start] + " " + source[end:])
     return field, " ".join(rest.split()).strip(_EDGES)

@@ -80,7 +80,7 @@ def test_consent_negations_first(text: str, consent: bool | None) -> None:
 
 @pytest.mark.parametrize(("text", "field", "rest"), [
     ("国家改成加拿大", "reg_country", "加拿大"), ("change the industry", "reg_industry", ""),
-    ("my country is Malaysia", "reg_country", "malaysia"), ("祖籍改成运城临猗", "reg_city", "运城临猗"),
+    ("my country is Malaysia", "reg_country", "Malaysia"), ("祖籍改成运城临猗", "reg_city", "运城临猗"),
     ("联系方式改为 a@b.cn", "reg_contact", "a@b.cn"), ("确认", None, "确认"),
 ])
 def test_a_correction_names_its_field(text: str, field: str | None, rest: str) -> None:

@@ -9,6 +9,7 @@
 
   var STORE_TOKEN = "jincai.staffToken";
   var token = null;
+  var shown = null;  /* the reference of the registration opened below the list */
   var el = {};
 
   function storageGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
@@ -109,6 +110,7 @@
   }
 
   function showOne(ref) {
+    shown = ref;
     request("/api/staff/registrations/" + encodeURIComponent(ref)).then(function (r) {
       el.detailTitle.textContent = "登记 / Registration " + r.ref;
       var dl = el.detailFields;
@@ -129,7 +131,8 @@
   function markContacted(ref, contacted) {
     request("/api/staff/registrations/" + encodeURIComponent(ref) + "/contacted",
             { method: "POST", body: JSON.stringify({ contacted: contacted }) })
-      .then(load).catch(function (err) { if (err.status !== 401) showError(el.error, err.message); });
+      .then(load).then(function () { if (shown === ref) showOne(ref); })
+      .catch(function (err) { if (err.status !== 401) showError(el.error, err.message); });
   }
 
   function exportCsv() {
