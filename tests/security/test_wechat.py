@@ -127,7 +127,8 @@ def test_a_web_visitor_who_knows_an_openid_reaches_no_followers_conversation(
     assert said.error is None and said.reply
     for web_sender in (openid, "web:" + openid):  # what a web visitor could make the web front send
         loop_thread.run(assistant.handle_text("我叫攻击者", sender_id=web_sender), timeout=120)
-    followers = stored_senders(tracker_path, "我想预约")
+    # the in-process assistant's store is the session's (tests/wechat's followers say 我想预约 too): this openid's
+    followers = {s for s in stored_senders(tracker_path, "我想预约") if openid in s}
     assert len(followers) == 1
     [follower] = followers
     assert follower not in stored_senders(tracker_path, "我叫攻击者")
