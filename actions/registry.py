@@ -32,6 +32,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import form_base
 from actions.appointment_forms.common import keep_language
+from actions.appointment_forms.formatting import invalid_text
 from actions.choices import is_question, pick, short_reply
 from actions.form_base import (
     FORM_STATE_SLOTS,
@@ -455,7 +456,7 @@ class ValidateRegistrationForm(TypedForm):
             return {"reg_contact": contact.value}
         if _WECHAT.search(str(value)):
             return self._wechat_only(tracker, WECHAT)
-        return {"reg_contact": None, **leave_prompt(tracker, "reg_contact", contact.message(reply_language(tracker)))}
+        return {"reg_contact": None, **leave_prompt(tracker, "reg_contact", invalid_text(contact, reply_language(tracker)))}
 
     @staticmethod
     def _wechat_only(tracker: Tracker, value: Any) -> dict[str, Any]:
