@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -94,9 +94,9 @@ class StubRasa:
 
 
 @contextlib.contextmanager
-def stub_rasa_server() -> Iterator[StubRasa]:
-    """Answers ``slow`` after 3 s, ``boom`` with a 500, ``notjson`` with text, anything else with two replies;
-    every body it was sent is in ``received``."""
+def stub_rasa_server(answer: Callable[[dict], list[dict]] | None = None) -> Iterator[StubRasa]:
+    """Answers ``slow`` after 3 s, ``boom`` with a 500, ``notjson`` with text, anything else with
+    ``answer(body)`` (by default an echo and a button); every body it was sent is in ``received``."""
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -115,9 +115,9 @@ def stub_rasa_server() -> Iterator[StubRasa]:
             if message == "notjson":
                 self._send(200, b"<html>not json</html>")
                 return
-            replies = [{"recipient_id": body["sender"], "text": f"echo: {message}"},
-                       {"recipient_id": body["sender"], "text": "pick one",
-                        "buttons": [{"title": "A", "payload": "/a"}]}]
+            replies = answer(body) if answer else [
+                {"recipient_id": body["sender"], "text": f"echo: {message}"},
+                {"recipient_id": body["sender"], "text": "pick one", "buttons": [{"title": "A", "payload": "/a"}]}]
             self._send(200, json.dumps(replies, ensure_ascii=False).encode())
 
         def _send(self, status: int, data: bytes) -> None:

@@ -6,13 +6,9 @@ The web process talks to a stub Rasa that answers like ``action_answer_policy`` 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import html
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,7 +20,7 @@ from policy_kb.db import make_engine
 from policy_kb.source import Bilingual, load_source
 from policy_kb.unanswered import UnansweredStore
 from tests.support.net import http
-from tests.support.web import STAFF_TOKEN, WebProcess, build_kb, chat, web_process
+from tests.support.web import STAFF_TOKEN, WebProcess, build_kb, chat, stub_rasa_server, web_process
 
 QUESTION = "我叫张伟，电话13800138000，山西的老外多不多"
 
@@ -33,29 +29,12 @@ QUESTION = "我叫张伟，电话13800138000，山西的老外多不多"
 def policy_rasa() -> Iterator[str]:
     """Answers every message with a cited answer of article 8 and its buttons, as the policy action does."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args) -> None:
-            pass
+    def cited(body: dict) -> list[dict]:
+        return [{"recipient_id": body["sender"], "text": "……（依据：第八条）",
+                 "buttons": [{"title": "转人工", "payload": "/handoff"}, read_article_button(8, "zh", "查看原文")]}]
 
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            replies = [{"recipient_id": body["sender"], "text": "……（依据：第八条）",
-                        "buttons": [{"title": "转人工", "payload": "/handoff"}, read_article_button(8, "zh", "查看原文")]}]
-            data = json.dumps(replies, ensure_ascii=False).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(data)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with stub_rasa_server(cited) as stub:
+        yield stub.url
 
 
 @pytest.fixture(scope="module")
