@@ -74,7 +74,8 @@ RATE_WINDOW_S = 60
 
 #: The files under ``/static/``; staff files only when the staff pages are on.
 CHAT_FILES = {"app.js": "text/javascript", "style.css": "text/css"}
-STAFF_FILES = {"staff.js": "text/javascript", "staff_unanswered.js": "text/javascript"}
+STAFF_FILES = {"staff_common.js": "text/javascript", "staff.js": "text/javascript",
+               "staff_unanswered.js": "text/javascript"}
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")

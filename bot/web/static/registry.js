@@ -7,33 +7,12 @@
 (function () {
   "use strict";
 
-  var STORE_TOKEN = "jincai.staffToken";
+  var S = window.JincaiStaff; // staff_common.js, loaded first
+  var STORE_TOKEN = S.STORE_TOKEN, storageGet = S.storageGet, storageSet = S.storageSet, storageDel = S.storageDel;
+  var node = S.node, bilingual = S.bilingual, showError = S.showError;
   var token = null;
   var shown = null;  /* the reference of the registration opened below the list */
   var el = {};
-
-  function storageGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
-  function storageSet(key, value) { try { sessionStorage.setItem(key, value); } catch (e) { /* memory only */ } }
-  function storageDel(key) { try { sessionStorage.removeItem(key); } catch (e) { /* nothing stored */ } }
-
-  function node(tag, props, children) {
-    var n = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      if (k === "text") n.textContent = props[k];
-      else if (k === "className") n.className = props[k];
-      else n.setAttribute(k, props[k]);
-    });
-    (children || []).forEach(function (c) { if (c) n.appendChild(c); });
-    return n;
-  }
-
-  function bilingual(message) {
-    if (!message) return "";
-    if (typeof message === "string") return message;
-    return [message.zh, message.en].filter(Boolean).join(" / ");
-  }
-
-  function showError(box, text) { box.textContent = text; box.hidden = !text; }
 
   function request(path, options) {
     options = options || {};

@@ -8,36 +8,12 @@
 (function () {
   "use strict";
 
-  var STORE_TOKEN = "jincai.staffToken";
+  var S = window.JincaiStaff; // staff_common.js, loaded first
+  var STORE_TOKEN = S.STORE_TOKEN, storageGet = S.storageGet, storageSet = S.storageSet, storageDel = S.storageDel;
+  var node = S.node, bilingual = S.bilingual, showError = S.showError;
 
   var token = null;
   var el = {};
-
-  function storageGet(key) { try { return sessionStorage.getItem(key); } catch (e) { return null; } }
-  function storageSet(key, value) { try { sessionStorage.setItem(key, value); } catch (e) { /* memory only */ } }
-  function storageDel(key) { try { sessionStorage.removeItem(key); } catch (e) { /* nothing stored */ } }
-
-  function node(tag, props, children) {
-    var n = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      if (k === "text") n.textContent = props[k];
-      else if (k === "className") n.className = props[k];
-      else n.setAttribute(k, props[k]);
-    });
-    (children || []).forEach(function (c) { if (c) n.appendChild(c); });
-    return n;
-  }
-
-  function bilingual(message) {
-    if (!message) return "";
-    if (typeof message === "string") return message;
-    return [message.zh, message.en].filter(Boolean).join(" / ");
-  }
-
-  function showError(box, text) {
-    box.textContent = text;
-    box.hidden = !text;
-  }
 
   /* GET an API path with the token; rejects with {status, message}. A 401 signs out. */
   function api(path) {
@@ -186,7 +162,6 @@
     document.body.dataset.ready = "true";
   }
 
-  window.JincaiStaff = { node: node }; // shared with the page's other views (staff_unanswered.js)
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

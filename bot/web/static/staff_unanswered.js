@@ -17,7 +17,7 @@
   };
   var el = {};
   var articles = [];
-  var node = window.JincaiStaff.node; // staff.js, loaded first
+  var node = window.JincaiStaff.node; // staff_common.js, loaded first
 
   function token() { try { return sessionStorage.getItem(STORE_TOKEN); } catch (e) { return null; } }
 
