@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from tests.support.locations import POSTGRES_URL
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.browser"]
+pytest_plugins = ["tests.support.fixtures"]
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

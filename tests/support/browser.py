@@ -1,4 +1,5 @@
-"""Headless Chromium for the browser tests of every package (a pytest plugin, loaded by ``tests/conftest.py``).
+"""Headless Chromium for the browser tests: each package that has them imports these fixtures in its conftest,
+so the browser is package-scoped there and stopped before the next package's tests call ``asyncio.run()``.
 
 The tests drive Debian's Chromium (``/usr/bin/chromium``, installed by ``make chromium``:
 ``apt-get install -y chromium``) through Playwright's sync API. ``open_page`` gives each page a fresh

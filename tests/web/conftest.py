@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.browser import browser, open_page  # noqa: F401 - fixtures, scoped to this package
 from tests.support.net import free_port
 from tests.support.web import STAFF_TOKEN, StubRasa, build_kb, web_process
 
