@@ -120,7 +120,7 @@ def make_server(loop_thread: LoopThread, fake_api: FakeWeChatAPI, tracker_path: 
     monkeypatch.setenv("TRACKER_SQLITE_PATH", str(tracker_path))
     monkeypatch.delenv("ENDPOINTS", raising=False)
 
-    def make(agent: Any, *, mode: str = "plain", redis_url: str | None = None, reply_window: float = 4.5,
+    def make(agent: Any, *, mode: str = "plain", redis_url: str | None = None, reply_window: float = wechat.CONTENT_REPLY_WINDOW,
              key_prefix: str | None = None, http_timeout: float = 5.0, api_base: str | None = None,
              **settings: Any) -> ChannelServer:
         channel = WeChatInput(token=wechat.TOKEN, appid=wechat.APPID, appsecret=wechat.SECRET,

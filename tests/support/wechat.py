@@ -27,6 +27,12 @@ from sanic import Sanic
 from bot.channels.wechat import WeChatInput
 from tools.wechat_platform import WeChatPlatform
 
+#: The reply window and platform deadline of tests about what is answered, not when: the real platform's
+#: 5 s (``reply_window=4.5``) is exercised by the tests that set a window themselves, and on a loaded CI
+#: machine a model turn can take longer, which turns the passive reply into a customer-service message.
+CONTENT_REPLY_WINDOW = 25.0
+CONTENT_PLATFORM_TIMEOUT = 30.0
+
 TOKEN = "jincai-test-token"
 APPID = "wx0123456789abcdef"
 SECRET = "test-app-secret"
@@ -132,6 +138,7 @@ class ChannelServer:
 def platform_for(servers: ChannelServer | list[ChannelServer], mode: str = "plain", **kw: Any) -> WeChatPlatform:
     """The platform simulator pushing to ``servers`` with the test account."""
     urls = [s.url for s in servers] if isinstance(servers, list) else servers.url
+    kw.setdefault("timeout", CONTENT_PLATFORM_TIMEOUT)
     return WeChatPlatform(urls, TOKEN, APPID, AES_KEY, mode=mode, **kw)
 
 
