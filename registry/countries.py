@@ -34,7 +34,8 @@ EXACT_ALIASES: dict[str, str] = {"us": "US", "the us": "US", "uk": "GB", "the uk
 
 @lru_cache(maxsize=1)
 def _names() -> tuple[dict[str, dict[str, str]], dict[str, str], re.Pattern[str]]:
-    zh, en = Locale("zh").territories, Locale("en").territories
+    zh: dict[str, str] = dict(Locale("zh").territories)
+    en: dict[str, str] = dict(Locale("en").territories)
     codes = [c for c in en if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES and c in zh]
     shown = {c: {"zh": zh[c], "en": en[c]} for c in codes}
     lookup = {normalize(n): c for c in codes for n in (zh[c], en[c])}

@@ -92,9 +92,8 @@ class Divisions:
         counties = [d for d in found if d.parent is not None]
         if counties:
             within = [d for d in counties if d.parent in cities] if cities else counties
-            if len(within) == 1:
-                county = within[0]
-                return Place(self.by_code[county.parent], county)
+            if len(within) == 1 and within[0].parent:
+                return Place(self.by_code[within[0].parent], within[0])
             return Place(candidates=tuple(sorted(within or counties, key=lambda d: d.code)))
         if len(cities) == 1:
             return Place(self.by_code[cities.pop()])
