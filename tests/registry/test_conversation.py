@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.utils import all_subclasses
 
 from actions.form_base import AskSlot
-from actions.registry import common, delete, form, outcomes
+from actions.registration import common, delete, form, outcomes
 from registry.store import open_store
 from tests.assistant import form_chat
 from tests.assistant.form_chat import FormChat, payloads, run, text_of
@@ -29,7 +29,7 @@ def _registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(form_chat.VALIDATORS, "registration_delete_form", delete.ValidateRegistrationDeleteForm)
     monkeypatch.setitem(form_chat.RESULTS, "registration_delete_form", delete.ActionRegistrationDeleteResult)
     for cls in all_subclasses(AskSlot):
-        if cls.__module__.startswith("actions.registry.") and not inspect.isabstract(cls):
+        if cls.__module__.startswith("actions.registration.") and not inspect.isabstract(cls):
             monkeypatch.setitem(form_chat.ASK, cls().name(), cls)
 
 

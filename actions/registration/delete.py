@@ -17,8 +17,8 @@ from actions.form_base import (
     typed,
 )
 from actions.language import reply_language
-from actions.registry.common import DIGRESSIONS, rtext, store
-from actions.registry.outcomes import reset_events
+from actions.registration.common import DIGRESSIONS, rtext, store
+from actions.registration.outcomes import reset_events
 from appointments.settings import retention_days
 
 

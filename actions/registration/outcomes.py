@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.language import reply_language
-from actions.registry.common import ALL_SLOTS, answers_of, as_answers, review_lines, rtext, store
+from actions.registration.common import ALL_SLOTS, answers_of, as_answers, review_lines, rtext, store
 from appointments.contacts import mask_contact
 from appointments.settings import retention_days
 from policy_kb.citation import cite_many

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from actions.form_base import (
     AskSlot,
 )
-from actions.registry.common import (
+from actions.registration.common import (
     answers_of,
     interest_buttons,
     place_buttons,

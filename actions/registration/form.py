@@ -27,7 +27,7 @@ from actions.form_base import (
     typed,
 )
 from actions.language import reply_language
-from actions.registry.common import (
+from actions.registration.common import (
     DIGRESSIONS,
     FREE_TEXT,
     NOT_FREE_TEXT,
