@@ -183,9 +183,12 @@ def length(stack: ScaleStack) -> dict:
         while len(stack.tracker(sender)["events"]) < target:
             talk(stack, sender, [MESSAGES[i % len(MESSAGES)]])
             i += 1
-        events = len(stack.tracker(sender)["events"])
+        tracker = stack.tracker(sender)
         _, times = _timed_talk(stack, sender, MESSAGES)
-        out[str(target)] = {"events": events, "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95)}
+        # what every action call carries: Rasa sends the action server the whole tracker, as this JSON
+        size_kb = round(len(json.dumps(tracker, ensure_ascii=False).encode()) / 1024, 1)
+        out[str(target)] = {"events": len(tracker["events"]), "tracker_json_kb": size_kb,
+                            "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95)}
     return out
 
 
@@ -232,8 +235,10 @@ def table(result: dict) -> str:
                   f"{r['trackers_exact_and_in_order']} | {r['overbooked_slots']} |", "",
                   f"CPU ms per request by role: {r.get('cpu_ms_per_turn')}", ""]
     if "length" in result:
-        lines += ["## Turn latency against conversation length", "", "| events | p50 ms | p95 ms |", "|---:|---:|---:|"]
-        lines += [f"| {v['events']} | {v['p50_ms']} | {v['p95_ms']} |" for v in result["length"].values()] + [""]
+        lines += ["## Turn latency against conversation length", "", "| events | tracker JSON KiB | p50 ms | p95 ms |",
+                  "|---:|---:|---:|---:|"]
+        lines += [f"| {v['events']} | {v.get('tracker_json_kb')} | {v['p50_ms']} | {v['p95_ms']} |"
+                  for v in result["length"].values()] + [""]
     if "scaling" in result:
         s = result["scaling"]
         lines += [f"## Scaling, Locust {SCALING_USERS} conversations, {SCALING_SECONDS} s each, taskset-pinned", "",
