@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 
 from policy_kb.citation import ArticleRef
 from policy_kb.source import DATA_DIR, PolicySource
-from policy_kb.text import Analyzer, normalize
+from policy_kb.text import Analyzer, Jurisdiction, normalize
 
 OUT_OF_SCOPE_FILE = DATA_DIR / "out_of_scope.yml"
 #: Inverse regularisation strength, tuned on bench/eval_v2/dev.yml only.
@@ -46,8 +46,9 @@ def _label(ref: ArticleRef) -> str:
 class ArticleRanker:
     """P(article | question) for every article, and P(out of scope)."""
 
-    def __init__(self, kb: PolicySource, analyzer: Analyzer) -> None:
+    def __init__(self, kb: PolicySource, analyzer: Analyzer, jurisdiction: Jurisdiction | None = None) -> None:
         self._analyzer = analyzer
+        self._jurisdiction = jurisdiction or Jurisdiction()
         texts: list[str] = []
         labels: list[str] = []
         for ref, _, text in kb.questions:
@@ -75,6 +76,7 @@ class ArticleRanker:
         return TfidfVectorizer(analyzer=self._analyzer.tokens, sublinear_tf=True)
 
     def _features(self, texts: list[str], fit: bool = False):
+        texts = [self._jurisdiction.without_asides(t) for t in texts]
         if fit:
             return hstack([self._chars.fit_transform(texts), self._words.fit_transform(texts)]).tocsr()
         return hstack([self._chars.transform(texts), self._words.transform(texts)]).tocsr()

@@ -17,6 +17,9 @@ Two rankings, and their fusion (the default, :data:`RANKINGS`):
   shared, the ranker when they are not; confident when the best fused score reaches
   :data:`MIN_FUSED` and stands above the ranker's "out of scope" probability.
 
+Whatever the ranking, a question about another province's or city's policy ("上海给外籍博士多少补贴") is
+answered "nothing found" (:class:`policy_kb.text.Jurisdiction`): the policy is Shanxi's.
+
 Every constant here was tuned with ``make bench`` on ``bench/eval_v2/dev.yml`` only (``test`` is reported,
 never tuned on). When not confident the search answers "nothing found" rather than guess.
 """
@@ -34,7 +37,7 @@ from policy_kb.db import open_kb
 from policy_kb.lang import Lang, detect
 from policy_kb.ranker import ArticleRanker
 from policy_kb.source import Article, Fact, PolicySource
-from policy_kb.text import Analyzer, normalize
+from policy_kb.text import Analyzer, Jurisdiction, normalize
 
 MAX_QUERY_CHARS = 500
 MIN_SCORE = 6.0
@@ -93,7 +96,8 @@ class Searcher:
         self.kb = kb
         self.ranking = ranking
         self.analyzer = Analyzer(kb)
-        self.ranker = ArticleRanker(kb, self.analyzer) if ranking != "bm25" else None
+        self.jurisdiction = Jurisdiction()
+        self.ranker = ArticleRanker(kb, self.analyzer, self.jurisdiction) if ranking != "bm25" else None
         self._articles = {a.number: a for a in kb.articles}
         docs, corpus = self._documents()
         self._docs = docs
@@ -128,6 +132,8 @@ class Searcher:
         tokens = self.analyzer.tokens(query)
         if not tokens:
             return Response(query, lang, "no_content")
+        if self.jurisdiction.elsewhere(query):  # another province's or city's policy: not Shanxi's to answer
+            return Response(query, lang, "not_found")
         scores = self._retriever.get_scores(tokens) if self._known(tokens) else np.zeros(len(self._docs))
         lexical = self._rank_articles(scores)
         if self.ranker is None:

@@ -11,6 +11,8 @@ One :class:`Analyzer` turns documents and queries alike into tokens:
 * Chinese runs: jieba in search mode, with the KB's own terms as a user dictionary (a private
   ``jieba.Tokenizer``: jieba's default dictionary is process-global and Rasa has its own);
 * Latin runs: spaCy's blank English pipeline with the lookup lemmatiser; stop words dropped.
+
+:class:`Jurisdiction` finds a question about another province's or city's policy (``places.yml``).
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from functools import cached_property
 
 import jieba
 import spacy
+import yaml
 
-from lexicon.match import TermMatcher
+from lexicon.match import Hit, TermMatcher
 from lexicon.normalize import normalize
 from policy_kb.source import DATA_DIR, PolicySource
 
@@ -120,3 +123,63 @@ class Analyzer:
             lemma = tok.lemma_.lower().strip("'’.")
             if lemma:
                 yield lemma
+
+
+#: Words beside a place elsewhere that make it where someone studied, comes from or what Shanxi is
+#: compared with, not whose policy is asked about: "在北京读的硕士", "北京大学毕业", "从上海调来", "比北京高";
+#: unless the place is said to give or have something ("上海的", "杭州对留学生", "深圳给"): then it is asked about.
+_ZH_OWNER = re.compile(r"^(?:市|省)?(?:的|对|给|为|向|那边|这边|政府|出台|有没有|有什么|有啥|政策|人才|引进|地区|新区)")
+_ZH_BEFORE = re.compile(r"(?:从|比|跟|和|与)[^，。？！,.?!\s]?$")
+_ZH_LIVED = re.compile(r"^[^，。？！,.?!\s]{0,2}(?:工作|上班|生活|住|待|读|念|打工)")
+_ZH_AFTER = re.compile(r"^[^，。？！,.?!\s]{0,3}(?:读|念|毕业|上学|留学|上的学|大学|高校|学院|研究生|硕士|本科|博士|调|搬|过来|来晋|来山西|来太原)"
+                       r"|^[^，。？！,.?!\s]{0,4}(?:相比|对比|比)")
+_EN_BEFORE = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bachelor'?s?|phd|doctorate|graduat\w*"
+                        r"|universit\w*|college|school|uni|job|worked|working|work|live[ds]?|living|based)\b"
+                        r"(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$"
+                        r"|\b(?:from|than|compared (?:to|with)|vs\.?|versus|as \w+ as)\W+(?:the\W+)?$")
+_EN_AFTER = re.compile(r"^[\w'’]*\W+(?:universit|college|institute|normal|polytechnic)")
+
+
+class Jurisdiction:
+    """Whether a question asks about another province's or city's policy rather than Shanxi's.
+
+    A place elsewhere counts unless the words beside it make it where the person studied or comes
+    from, or what Shanxi is compared with. Shanxi's own places are matched first (山西安家 is not 西安).
+    """
+
+    def __init__(self, path=DATA_DIR / "places.yml") -> None:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self._places = TermMatcher(
+            [(t, kind) for kind in ("shanxi", "elsewhere") for lang in ("zh", "en") for t in doc[kind][lang]])
+
+    def elsewhere(self, text: str) -> list[str]:
+        """The places elsewhere that ``text`` asks about (normalised), in order; [] for none."""
+        return [term for term, asked in self._places_elsewhere(normalize(text)) if asked]
+
+    def without_asides(self, text: str) -> str:
+        """``text`` normalised, without the places elsewhere that are only where someone studied, comes from
+        or what Shanxi is compared with ("从北京调到太原" -> "从调到太原"), for the learned ranker: it learns
+        places from the out-of-scope examples ("北京的补贴"), and a place aside says nothing about the topic."""
+        norm = normalize(text)
+        spans = [(h.start, h.end) for h, asked in self._hits(norm) if not asked]
+        for start, end in reversed(spans):
+            norm = norm[:start] + norm[end:]
+        return norm
+
+    def _places_elsewhere(self, norm: str) -> list[tuple[str, bool]]:
+        return [(hit.term, asked) for hit, asked in self._hits(norm)]
+
+    def _hits(self, norm: str) -> list[tuple[Hit, bool]]:
+        """Each place elsewhere in normalised text, and whether the question asks about it (not aside)."""
+        found = []
+        for hit in self._places.find(norm, normalised=True):
+            if hit.value != "elsewhere":
+                continue
+            before, after = norm[max(0, hit.start - 40):hit.start], norm[hit.end:hit.end + 12]
+            if hit.term.isascii():
+                aside = _EN_BEFORE.search(before) or _EN_AFTER.search(after)
+            else:
+                aside = not _ZH_OWNER.search(after) and (
+                    _ZH_BEFORE.search(before) or _ZH_AFTER.search(after) or before.endswith("在") and _ZH_LIVED.search(after))
+            found.append((hit, not aside))
+        return found

@@ -100,10 +100,26 @@ def test_out_of_scope_intent_with_nothing_in_the_policy_gets_the_out_of_scope_re
 def test_a_near_miss_the_nlu_took_for_a_policy_question_is_not_given_an_unrelated_article() -> None:
     for question in ("外国人在太原开个银行户头要带啥", "上海的外国人才绿卡怎么办"):
         msg = answer(question)
-        assert "没有找到" in msg["text"] and "服务窗口" in msg["text"], question
-        assert "依据：第十八条" in msg["text"] and "依据：第二条" not in msg["text"]
+        assert "没有涉及" in msg["text"] and "服务窗口（第十八条设立）" in msg["text"], question
+        assert "依据" not in msg["text"], "the not-covered answer is not a policy answer: it cites no source"
 
 
 def test_a_real_question_the_nlu_did_not_understand_is_told_the_policy_does_not_cover_it() -> None:
     msg = answer("How do I renew my passport at my embassy in Beijing?", intent="nlu_fallback")
-    assert "does not say anything on this" in msg["text"] and "Service Window" in msg["text"]
+    assert "does not cover this" in msg["text"] and "Service Window" in msg["text"]
+    assert "(set up under Article 18)" in msg["text"] and "Source:" not in msg["text"]
+
+
+def test_the_not_covered_answers_name_the_window_by_the_article_that_sets_it_up_not_as_a_source() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from policy_kb.messages import message
+
+    domain = Path(__file__).resolve().parents[2] / "domain" / "core.yml"
+    out_of_scope = yaml.safe_load(domain.read_text(encoding="utf-8"))["responses"]["utter_out_of_scope"]
+    for lang, window in (("zh", "（第十八条设立）"), ("en", "(set up under Article 18)")):
+        [said] = [r["text"] for r in out_of_scope if r.get("condition", [{}])[0].get("value") == lang]
+        for reply in (message("not_found", lang), said):
+            assert window in reply and cite(18, lang) not in reply, reply
