@@ -62,7 +62,9 @@ class ArticleRanker:
             for lang in ("zh", "en"):
                 texts += [a.title.get(lang), a.summary.get(lang)]
                 labels += [_label(a.number)] * 2
-        oos = out_of_scope_examples()
+        # Another province's or city's policy is the jurisdiction check's (policy_kb.text.Jurisdiction): learnt
+        # here too, "上海对外国专家给多少安家费" would teach that 外国专家 and 安家费 are out of scope.
+        oos = [q for q in out_of_scope_examples() if not self._jurisdiction.elsewhere(q)]
         texts += oos
         labels += [OUT_OF_SCOPE] * len(oos)
         counts = Counter(labels)
