@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from lexicon.numerals import cn_int
+from lexicon.numerals import CN_NUMERAL, cn_int
 
 Option = dict[str, Any]  # a button: {"title": ..., "payload": "/intent{json}"}
 
@@ -128,12 +128,11 @@ def is_question(text: str) -> bool:
 
 # --------------------------------------------------------------------------- picking an offered option
 
-_CN_DIGITS = "零〇一二两三四五六七八九十"
 _EN_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
                 "ninth": 9, "tenth": 10, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _POSITION = (
     # "1", "#2", "no. 3", "number 2", "option 3", "choice 1", "选1", "选第三个", "第二个", "第2项", "要第一个"
-    re.compile(r"^(?:(?:选|要|就|我选|我要|选择)\s*)*(?:第\s*)?(?P<n>\d{1,2}|[" + _CN_DIGITS + r"]{1,3})\s*"
+    re.compile(r"^(?:(?:选|要|就|我选|我要|选择)\s*)*(?:第\s*)?(?P<n>\d{1,2}|" + CN_NUMERAL + r")\s*"
                r"(?:个|项|种|位|条|行|号?选项)?(?:吧|的|那个|那项)?$"),
     re.compile(r"^(?:(?:i'?ll take|i want|give me|take|choose|pick|i choose|i pick|select)\s+)?(?:the\s+)?"
                r"(?:(?:number|no\.?|option|choice|#)\s*)(?P<n>\d{1,2})(?:\s+(?:one|please))?$"),
@@ -152,8 +151,8 @@ _THE_ONE = re.compile(r"^(?:the\s+)?(?P<x>.+?)\s+one$|^(?:选|要|就)?(?P<y>.+?
 _CLOCK = (
     re.compile(r"(?<!\d)(?P<h>\d{1,2})[:.](?P<m>\d{2})(?!\d)\s*(?P<ap>am|pm|a\.m\.|p\.m\.)?"),
     re.compile(r"(?<!\d)(?P<h>\d{1,2})\s*(?P<ap>am|pm|a\.m\.|p\.m\.|o'?clock)"),
-    re.compile(r"(?P<part>上午|下午|中午|晚上|早上)?\s*(?P<h>\d{1,2}|[" + _CN_DIGITS + r"]{1,3})\s*[点點时](?P<half>半|一刻|三刻)?"
-               r"(?:(?P<m>\d{1,2}|[" + _CN_DIGITS + r"]{1,3})分?)?"),
+    re.compile(r"(?P<part>上午|下午|中午|晚上|早上)?\s*(?P<h>\d{1,2}|" + CN_NUMERAL + r")\s*[点點时](?P<half>半|一刻|三刻)?"
+               r"(?:(?P<m>\d{1,2}|" + CN_NUMERAL + r")分?)?"),
 )
 
 

@@ -3,17 +3,17 @@
 The NLU's language detector sets the ``language`` slot from every message with words in it. An
 explicit switch ("please reply in English", the web page's 中文/English toggle) is remembered in
 ``language_pref`` and wins over detection until the user switches again, so someone who asked for
-English keeps English even when they paste a Chinese term.
+English keeps English even when they paste a Chinese term: the actions answer in
+:func:`reply_language`, and the domain's responses are chosen by the same rule in the Rasa server
+(``bot/nlg.py``, configured in ``endpoints.yml``). ``language`` itself keeps what was detected; no
+action runs after every message to overwrite it.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import ValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.texts import text
@@ -40,13 +40,3 @@ class ActionSwitchLanguage(Action):
         dispatcher.utter_message(text=text("language_switched", target))
         return [SlotSet("language_pref", target), SlotSet("language", target)]
 
-
-class ValidateSlotMappings(ValidationAction):
-    """Runs after every user message: an explicit language preference overrides detection."""
-
-    def name(self) -> str:
-        return "action_validate_slot_mappings"
-
-    async def validate_language(self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                domain: DomainDict) -> dict[str, Any]:
-        return {"language": tracker.get_slot("language_pref") or slot_value}

@@ -33,17 +33,64 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 
 from bench.load import WARMUP_SECONDS, locust
+from bot.channels.safe_rest import BUSY, NOT_PROCESSED, UNANSWERED
 from bot.model import ROOT
+from bot.runner import SCALE_TURN_DEFAULTS
 from tests.scale.stack import ScaleStack, Turn, in_order_without_interleaving, scale_stack, talk, user_texts
 
 RESULTS = ROOT / "bench" / "results"
 CONVERSATIONS, TURNS = 200, 10
+#: a person told "not processed, please send it again" does so, after a moment, at most twice
+RESENDS, RESEND_PAUSE_S = 2, 2.0
 LENGTHS = (10, 100, 1000)
 SCALING_USERS = 20
 SCALING_SECONDS = int(os.environ.get("BENCH_LOAD_SECONDS", "40"))
 MESSAGES = ["你好", "What is the green card good for?", "外籍高层次人才可以享受哪些住房补贴？", "hello",
             "Is there a housing subsidy for foreign experts?", "子女入学有什么优惠政策", "thanks",
             "工作许可怎么办理", "How much is the Friendship Award?", "谢谢"]
+
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(stack: ScaleStack | None = None) -> dict[str, float]:
+    """CPU seconds used so far, by role: each stack service (its process group), PostgreSQL, Redis, the
+    load generators (this process, Locust), everything else on the machine, and the machine's busy total."""
+    groups = {p.pid: name.split("-")[0] for name, p in stack.services.named.items()} if stack else {}
+    redis_pid = stack.redis.process.pid if stack and stack.redis.process else None
+    out: dict[str, float] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            raw = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:  # gone meanwhile
+            continue
+        comm, fields = raw[raw.index("(") + 1:raw.rindex(")")], raw[raw.rindex(")") + 2:].split()
+        # utime, stime and the waited-for children's (a finished Locust, PostgreSQL's exited backends)
+        pid, pgid, used = int(proc.name), int(fields[2]), sum(map(int, fields[11:15])) / CLK_TCK
+        if pgid in groups:
+            role = groups[pgid]
+        elif pid == redis_pid:
+            role = "redis"
+        elif comm.startswith("postgres"):
+            role = "postgres"
+        elif pid == os.getpid() or b"locust" in cmdline:
+            role = "load generator"
+        else:
+            role = "other"
+        out[role] = out.get(role, 0.0) + used
+    with open("/proc/stat", encoding="ascii") as f:
+        user, nice, system, idle, iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    out["machine busy"] = (user + nice + system + irq + softirq + steal) / CLK_TCK
+    return out
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float], turns: int) -> dict:
+    """CPU seconds by role between two :func:`cpu_seconds` snapshots, and ms per turn."""
+    used = {k: round(after.get(k, 0.0) - before.get(k, 0.0), 1) for k in sorted(set(before) | set(after))}
+    return {"cpu_s": used, "cpu_ms_per_turn": {k: round(v * 1000 / turns, 1) for k, v in used.items()} if turns else {}}
 
 
 def _model() -> Path | None:
@@ -80,26 +127,54 @@ def overbooked_slots() -> int:
     return sum(1 for window, _, n in rows if n > capacity.get(window, 0))
 
 
+def _conversation(stack: ScaleStack, sender: str, messages: list[str]) -> tuple[list[Turn], list[float]]:
+    """One person's conversation: each message waits for its answer; one answered "not processed, send it
+    again" is sent again after ``RESEND_PAUSE_S``, at most ``RESENDS`` times (every try is counted)."""
+    turns, times = [], []
+    for m in messages:
+        for attempt in range(RESENDS + 1):
+            start = time.perf_counter()
+            turn = talk(stack, sender, [m])[0]
+            times.append((time.perf_counter() - start) * 1000)
+            turns.append(turn)
+            if not turn.not_processed:
+                break
+            if attempt < RESENDS:
+                time.sleep(RESEND_PAUSE_S)
+    return turns, times
+
+
 def load(stack: ScaleStack) -> dict:
     senders = [f"web:{uuid.uuid4().hex}" for _ in range(CONVERSATIONS)]
+    before = cpu_seconds(stack)
     start = time.perf_counter()
     with ThreadPoolExecutor(CONVERSATIONS) as pool:
-        results = list(pool.map(lambda s: _timed_talk(stack, s, MESSAGES[:TURNS]), senders))
+        results = list(pool.map(lambda s: _conversation(stack, s, MESSAGES[:TURNS]), senders))
     wall = time.perf_counter() - start
-    times = [t for _, ts in results for t in ts]
-    errors = sum(1 for turns, _ in results for t in turns if t.status != 200 or not t.texts)
-    exact = ordered = 0
+    cpu = cpu_used(before, cpu_seconds(stack), sum(len(t) for t, _ in results))
+    tries = [t for turns, _ in results for t in turns]
+    times = [ms for _, ts in results for ms in ts]
+    answered_ms = [ms for turns, ts in results for t, ms in zip(turns, ts, strict=True) if t.answered]
+    exact = 0
     for s, (turns, _) in zip(senders, results, strict=True):
-        logged, sent = user_texts(stack, s), [t.message for t in turns]
-        exact += logged == sent and in_order_without_interleaving(stack, s)
-        # a turn the client gave up on (a timeout) may still have run: the tracker then holds it, but
-        # never twice and never out of the order it was sent in
-        rest = iter(sent)
-        ordered += len(logged) == len(set(logged)) and all(m in rest for m in logged)
-    return {"conversations": CONVERSATIONS, "turns_per_conversation": TURNS, "turns": len(times), "errors": errors,
-            "turns_per_s": round(len(times) / wall, 2), "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95),
-            "trackers_exact_and_in_order": f"{exact}/{CONVERSATIONS}",
-            "trackers_without_duplicates_in_send_order": f"{ordered}/{CONVERSATIONS}", "overbooked_slots": overbooked_slots()}
+        # exactly the turns that were processed, each once, in the order sent, each answered before the next
+        exact += user_texts(stack, s) == [t.message for t in turns if t.processed] and in_order_without_interleaving(stack, s)
+    never = sum(1 for turns, _ in results for m in MESSAGES[:TURNS] if not any(t.processed and t.message == m
+                                                                                  for t in turns))
+    count = {
+        "answered": sum(t.answered for t in tries),
+        "busy": sum(BUSY in t.outcomes for t in tries),
+        "not_processed": sum(NOT_PROCESSED in t.outcomes for t in tries),
+        "unanswered_but_stored": sum(UNANSWERED in t.outcomes for t in tries),
+        "http_error_or_timeout": sum(t.status != 200 for t in tries),
+    }
+    return {"conversations": CONVERSATIONS, "turns_per_conversation": TURNS, "requests": len(tries),
+            "wall_s": round(wall, 1), **count,
+            "errors": len(tries) - count["answered"], "messages_never_processed": never,
+            "answered_per_s": round(count["answered"] / wall, 2), "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95),
+            "answered_p95_ms": _pct(answered_ms, 95) if answered_ms else None, "max_ms": round(max(times), 1),
+            "trackers_exact_and_in_order": f"{exact}/{CONVERSATIONS}", "overbooked_slots": overbooked_slots(),
+            "turn_queue": {k: os.environ.get(k) or v for k, v in SCALE_TURN_DEFAULTS.items()}, **cpu}
 
 
 def length(stack: ScaleStack) -> dict:
@@ -108,22 +183,40 @@ def length(stack: ScaleStack) -> dict:
         while len(stack.tracker(sender)["events"]) < target:
             talk(stack, sender, [MESSAGES[i % len(MESSAGES)]])
             i += 1
-        events = len(stack.tracker(sender)["events"])
+        tracker = stack.tracker(sender)
         _, times = _timed_talk(stack, sender, MESSAGES)
-        out[str(target)] = {"events": events, "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95)}
+        # what every action call carries: Rasa sends the action server the whole tracker, as this JSON
+        size_kb = round(len(json.dumps(tracker, ensure_ascii=False).encode()) / 1024, 1)
+        out[str(target)] = {"events": len(tracker["events"]), "tracker_json_kb": size_kb,
+                            "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95)}
     return out
 
 
 def scaling(tmp: Path) -> dict:
+    """1 replica on CPU 0, then 2 on CPUs 0 and 1, same Locust load; the CPU each role used per turn.
+
+    The bound: with ``r`` CPU ms per turn in Rasa and ``o`` in everything else (action servers, nginx,
+    PostgreSQL, Redis, Locust), one pinned replica can use the other core for ``o``, two replicas share both
+    cores with it, so on 2 cores 2/1 <= 2r / (r + o) (``bound``), whatever the code does.
+    """
     out: dict = {}
     for replicas, cpus in ((1, "0"), (2, "0,1")):
         with scale_stack(tmp / f"r{replicas}", rasa_replicas=replicas, action_replicas=replicas, model=_model(),
                          RASA_CPUS=cpus) as stack:
             base = stack.services.web_rasa_url
             locust("assistant", base, 2, WARMUP_SECONDS, tmp / f"warm{replicas}")
+            before, load_before = cpu_seconds(stack), os.getloadavg()[0]
             stats = locust("assistant", base, SCALING_USERS, SCALING_SECONDS, tmp / f"scale{replicas}")["scenarios"]
-            out[str(replicas)] = {"cpus": cpus, **{k: stats["all"][k] for k in ("turns_per_s", "p50", "p95", "errors")}}
+            cpu = cpu_used(before, cpu_seconds(stack), stats["all"]["turns"])
+            out[str(replicas)] = {"cpus": cpus, **{k: stats["all"][k] for k in ("turns", "turns_per_s", "p50", "p95",
+                                                                                "errors")},
+                                  "load_average_1min_before": round(load_before, 2), **cpu}
     out["ratio"] = round(out["2"]["turns_per_s"] / out["1"]["turns_per_s"], 2) if out["1"]["turns_per_s"] else None
+    per_turn = out["1"]["cpu_ms_per_turn"]
+    rasa = per_turn.get("rasa", 0.0)
+    stack_roles = ("rasa", "actions", "nginx", "web", "postgres", "redis", "load generator")
+    rest = sum(per_turn.get(k, 0.0) for k in stack_roles) - rasa
+    out["bound"] = round(2 * rasa / (rasa + rest), 2) if rasa + rest else None
     return out
 
 
@@ -131,21 +224,35 @@ def table(result: dict) -> str:
     lines = ["# Scale profile (bench/scale.py)", "", f"load average at start / end: {result['load_average']}", ""]
     if "load" in result:
         r = result["load"]
-        lines += ["## 200 conversations x 10 turns, 2 Rasa replicas, 2 action servers", "",
-                  "| turns | errors | turns/s | p50 ms | p95 ms | trackers exact, in order | overbooked slots |",
-                  "|---:|---:|---:|---:|---:|---:|---:|",
-                  f"| {r['turns']} | {r['errors']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} | "
-                  f"{r['trackers_exact_and_in_order']} | {r['overbooked_slots']} |", ""]
+        lines += [f"## {r['conversations']} conversations x {r['turns_per_conversation']} turns, 2 Rasa replicas, "
+                  "2 action servers", "", f"turn queue per replica: {r.get('turn_queue')}", "",
+                  "| requests | answered | busy | not processed | stored, unanswered | HTTP error/timeout | "
+                  "never processed | answered/s | p50 ms | p95 ms | max ms | trackers exact, in order | overbooked |",
+                  "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+                  f"| {r['requests']} | {r['answered']} | {r['busy']} | {r['not_processed']} | "
+                  f"{r['unanswered_but_stored']} | {r['http_error_or_timeout']} | {r['messages_never_processed']} | "
+                  f"{r['answered_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | "
+                  f"{r['trackers_exact_and_in_order']} | {r['overbooked_slots']} |", "",
+                  f"CPU ms per request by role: {r.get('cpu_ms_per_turn')}", ""]
     if "length" in result:
-        lines += ["## Turn latency against conversation length", "", "| events | p50 ms | p95 ms |", "|---:|---:|---:|"]
-        lines += [f"| {v['events']} | {v['p50_ms']} | {v['p95_ms']} |" for v in result["length"].values()] + [""]
+        lines += ["## Turn latency against conversation length", "", "| events | tracker JSON KiB | p50 ms | p95 ms |",
+                  "|---:|---:|---:|---:|"]
+        lines += [f"| {v['events']} | {v.get('tracker_json_kb')} | {v['p50_ms']} | {v['p95_ms']} |"
+                  for v in result["length"].values()] + [""]
     if "scaling" in result:
         s = result["scaling"]
         lines += [f"## Scaling, Locust {SCALING_USERS} conversations, {SCALING_SECONDS} s each, taskset-pinned", "",
-                  "| replicas | CPUs | turns/s | p50 ms | p95 ms | errors |", "|---:|---|---:|---:|---:|---:|"]
-        lines += [f"| {k} | {s[k]['cpus']} | {s[k]['turns_per_s']} | {s[k]['p50']} | {s[k]['p95']} | {s[k]['errors']} |"
-                  for k in ("1", "2")]
-        lines += ["", f"ratio 2/1: {s['ratio']}x (target 1.7x)", ""]
+                  "| replicas | CPUs | turns | turns/s | p50 ms | p95 ms | errors | load 1 min before | "
+                  "CPU ms/turn: Rasa | actions | nginx | PostgreSQL | Locust | other processes |",
+                  "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for k in ("1", "2"):
+            c = s[k].get("cpu_ms_per_turn", {})
+            lines.append(f"| {k} | {s[k]['cpus']} | {s[k].get('turns')} | {s[k]['turns_per_s']} | {s[k]['p50']} | "
+                         f"{s[k]['p95']} | {s[k]['errors']} | {s[k].get('load_average_1min_before')} | "
+                         + " | ".join(str(c.get(role)) for role in ("rasa", "actions", "nginx", "postgres",
+                                                                     "load generator", "other")) + " |")
+        lines += ["", f"ratio 2/1: {s['ratio']}x (target 1.7x); what 2 cores allow at this CPU split: "
+                  f"{s.get('bound')}x (2r / (r + o))", ""]
     return "\n".join(lines)
 
 

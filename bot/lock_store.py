@@ -8,7 +8,7 @@ deleted under it fails with ``LockError`` (rasa issue 9213; ``tests/scale/test_l
 
 Here each step is one atomic Redis command:
 
-- **acquire** ``SET lock:<conversation> <token> NX PX <lifetime>``, retried every ``poll`` seconds
+- **acquire** ``SET lock:<conversation> <token> NX PX <lifetime>`` (in a Lua script, see below), tried every ``poll`` seconds
   until ``wait`` runs out (then :class:`LockError`, which the channels turn into a polite answer);
 - the **token** is a fencing number from ``INCR`` on one counter: unique and increasing, so a holder
   only ever touches the lock it took;
@@ -16,6 +16,14 @@ Here each step is one atomic Redis command:
   holder whose lock already expired cannot delete its successor's;
 - while a turn runs, the lock is extended every third of its lifetime, so ``lifetime`` bounds how long
   a *crashed* replica blocks its conversations, not how long a turn may take.
+
+**Redis restarts and slow replies.** redis-py keeps a pool of connections; after Redis restarts, every
+idle one is dead, and without retries each fails its next command once. One turn in a burst takes
+several connections at once, so the first burst after a restart lost a turn per dead connection
+(answered, but not processed). So each command is retried on a connection or timeout error (a fresh
+connection, a short backoff), and every step is idempotent, so a retry of a command that had reached
+Redis does no harm: acquiring is a Lua set-if-absent-or-already-ours, release and extend compare the
+token, and a retried ``INCR`` only skips a fencing number.
 
 Settings (``lock_store:`` in the endpoints file, else the environment, else the default):
 ``url`` / ``REDIS_URL``; ``lock_lifetime`` / ``LOCK_LIFETIME_S`` (10 s); ``lock_wait`` /
@@ -36,14 +44,24 @@ from typing import Any
 import redis.asyncio as aioredis
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 
 DEFAULTS = {"lock_lifetime": 10.0, "lock_wait": 30.0, "lock_poll": 0.02}
 ENV_NAMES = {"lock_lifetime": "LOCK_LIFETIME_S", "lock_wait": "LOCK_WAIT_S", "lock_poll": "LOCK_POLL_S"}
 REDIS_TIMEOUT_S = 2.0
+#: tries after the first on a connection or timeout error (a dead pooled connection, a reply too slow)
+REDIS_RETRIES = 3
 
+# set if absent, or refresh if it is already ours (a retried acquire whose first try reached Redis)
+ACQUIRE = ("if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end "
+           "if redis.call('get', KEYS[1]) == ARGV[1] then redis.call('pexpire', KEYS[1], ARGV[2]) return 1 end "
+           "return 0")
 RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end"
 EXTEND = ("if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) "
           "else return 0 end")
@@ -69,8 +87,11 @@ class AtomicRedisLockStore(LockStore):
         self.wait_s = _setting(kwargs, "lock_wait")
         self.poll_s = _setting(kwargs, "lock_poll")
         self.prefix = str(kwargs.get("key_prefix") or os.environ.get("LOCK_KEY_PREFIX") or "lock")
-        self.redis = aioredis.Redis.from_url(url, socket_timeout=REDIS_TIMEOUT_S,
-                                             socket_connect_timeout=REDIS_TIMEOUT_S, health_check_interval=30)
+        self.redis = aioredis.Redis.from_url(
+            url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S, health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.02), REDIS_RETRIES),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError])
+        self._acquire = self.redis.register_script(ACQUIRE)
         self._release = self.redis.register_script(RELEASE)
         self._extend = self.redis.register_script(EXTEND)
         super().__init__()
@@ -85,7 +106,7 @@ class AtomicRedisLockStore(LockStore):
         deadline = loop.time() + self.wait_s
         try:
             token = int(await self.redis.incr(f"{self.prefix}:fence"))
-            while not await self.redis.set(key, token, nx=True, px=int(self.lifetime_s * 1000)):
+            while not await self._acquire(keys=[key], args=[token, int(self.lifetime_s * 1000)]):
                 if loop.time() >= deadline:
                     raise LockError(f"conversation lock still held by another turn after {self.wait_s:g} s")
                 await asyncio.sleep(self.poll_s)

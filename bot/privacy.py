@@ -55,6 +55,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: Rasa's tracker file when ``TRACKER_SQLITE_PATH`` is unset (the runner starts Rasa with the same).
 DEFAULT_TRACKER_SQLITE = ROOT / "var" / "tracker.sqlite3"
 SESSION_START = "action_session_start"
+#: ``tracker_store: type:`` values (lower case) of Rasa's SQLTrackerStore: Rasa's own name and the
+#: WAL subclass of ``endpoints.yml`` (:data:`bot.tracker_store.TYPE`; not imported: that imports Rasa)
+SQL_TRACKER_TYPES = ("sql", "bot.tracker_store.walsqltrackerstore")
 
 #: Rasa's ``SQLTrackerStore.SQLEvent`` table, only the columns read here.
 EVENTS = sql_table(
@@ -72,7 +75,7 @@ def tracker_url(endpoints: str | Path | None = None) -> URL | str | None:
     path = Path(endpoints or os.environ.get("ENDPOINTS") or "endpoints.yml")
     path = path if path.is_absolute() else ROOT / path
     config = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("tracker_store") or {}
-    if str(config.get("type", "")).lower() != "sql":
+    if str(config.get("type", "")).lower() not in SQL_TRACKER_TYPES:
         return None
     env = {"TRACKER_SQLITE_PATH": str(DEFAULT_TRACKER_SQLITE), **os.environ}
 

@@ -199,9 +199,9 @@ class Jurisdiction:
                 continue
             before, after = norm[max(0, hit.start - 40):hit.start], norm[hit.end:hit.end + 12]
             if hit.term.isascii():
-                aside = _EN_BEFORE.search(before) or _EN_AFTER.search(after)
+                aside = bool(_EN_BEFORE.search(before) or _EN_AFTER.search(after))
             else:
-                aside = not _ZH_OWNER.search(after) and (
+                aside = not _ZH_OWNER.search(after) and bool(
                     _ZH_BEFORE.search(before) or _ZH_AFTER.search(after) or before.endswith("在") and _ZH_LIVED.search(after))
             found.append((hit, not aside))
         return found

@@ -10,11 +10,11 @@ longest name first; Latin names only as whole words. "us" and "uk" count only as
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from babel import Locale
 
+from lexicon.match import TermMatcher
 from lexicon.normalize import normalize
 
 #: CLDR codes that are not places one lives in.
@@ -33,16 +33,13 @@ EXACT_ALIASES: dict[str, str] = {"us": "US", "the us": "US", "uk": "GB", "the uk
 
 
 @lru_cache(maxsize=1)
-def _names() -> tuple[dict[str, dict[str, str]], dict[str, str], re.Pattern[str]]:
-    zh, en = Locale("zh").territories, Locale("en").territories
+def _names() -> tuple[dict[str, dict[str, str]], TermMatcher[str]]:
+    zh: dict[str, str] = dict(Locale("zh").territories)
+    en: dict[str, str] = dict(Locale("en").territories)
     codes = [c for c in en if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES and c in zh]
     shown = {c: {"zh": zh[c], "en": en[c]} for c in codes}
-    lookup = {normalize(n): c for c in codes for n in (zh[c], en[c])}
-    lookup.update({normalize(k): v for k, v in ALIASES.items()})
-    ordered = sorted(lookup, key=len, reverse=True)
-    pattern = re.compile("|".join(rf"(?<![a-z]){re.escape(n)}(?![a-z])" if n.isascii() else re.escape(n)
-                                  for n in ordered))
-    return shown, lookup, pattern
+    names = [(n, c) for c in codes for n in (zh[c], en[c])] + list(ALIASES.items())
+    return shown, TermMatcher(names, last_wins=True)
 
 
 def country_name(code: str | None, lang: str) -> str:
@@ -60,6 +57,5 @@ def find_country(text: str) -> str | None:
     folded = normalize(text or "").strip(" .!。！")[:200]
     if folded in EXACT_ALIASES:
         return EXACT_ALIASES[folded]
-    _, lookup, pattern = _names()
-    found = {lookup[m.group(0)] for m in pattern.finditer(folded)}
+    found = set(_names()[1].values(folded, normalised=True))
     return found.pop() if len(found) == 1 else None

@@ -12,10 +12,12 @@ reference and how many rows, never the personal fields themselves. Times are nai
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Column, DateTime, Index, Integer, String
 from sqlalchemy.orm import declarative_base
 
-Base = declarative_base()
+Base: Any = declarative_base()  # SQLAlchemy 1.4 has no type information: its models are Any
 
 
 class RegistrationRow(Base):

@@ -20,10 +20,12 @@ from pathlib import Path
 
 import yaml
 
+from lexicon.match import TermMatcher
 from lexicon.normalize import normalize
 
 DATA = Path(__file__).resolve().parent / "data" / "shanxi_divisions.yml"
 #: Generic words around a place name that carry nothing: "山西省", "province", "shi", "county".
+_SEPARATORS = re.compile(r"[,\-]")
 _EN_SUFFIXES = ("district", "county", "city", "prefecture", "qu", "xian", "shi")
 
 
@@ -70,10 +72,9 @@ class Divisions:
         names: dict[str, set[str]] = {}
         for d in self.by_code.values():
             for n in _names(d):
-                names.setdefault(n, set()).add(d.code)
-        self._codes = names
-        ordered = sorted(names, key=len, reverse=True)
-        self._pattern = re.compile("|".join(_pattern(n) for n in ordered))
+                for spelling in {_fold(n), _fold(n).replace(" ", "")}:  # "xiao dian", "Xiaodian-District", "xiaodiandistrict"
+                    names.setdefault(spelling, set()).add(d.code)
+        self._matcher = TermMatcher(names, normalise=_fold)
 
     def counties(self, city_code: str) -> list[Division]:
         return [d for d in self.by_code.values() if d.parent == city_code]
@@ -83,18 +84,16 @@ class Divisions:
 
     def find(self, text: str) -> Place:
         """The place ``text`` names; ``Place()`` when it names none (or is too long to be a place)."""
-        folded = normalize(text or "")[:200]
-        hits = [self._codes[m.group(0)] for m in self._pattern.finditer(folded)]
-        found = {self.by_code[c] for codes in hits for c in codes}
+        folded = _fold(text or "")[:200]
+        found = {self.by_code[c] for codes in self._matcher.values(folded, normalised=True) for c in codes}
         if not found:
             return Place()
         cities = {d.code for d in found if d.parent is None}
         counties = [d for d in found if d.parent is not None]
         if counties:
             within = [d for d in counties if d.parent in cities] if cities else counties
-            if len(within) == 1:
-                county = within[0]
-                return Place(self.by_code[county.parent], county)
+            if len(within) == 1 and within[0].parent:
+                return Place(self.by_code[within[0].parent], within[0])
             return Place(candidates=tuple(sorted(within or counties, key=lambda d: d.code)))
         if len(cities) == 1:
             return Place(self.by_code[cities.pop()])
@@ -117,11 +116,9 @@ def _names(d: Division) -> set[str]:
     return out
 
 
-def _pattern(name: str) -> str:
-    escaped = re.escape(name).replace(r"\ ", r"[\s,\-]*")  # "xiao dian", "Xiaodian-District"
-    if name.isascii():  # whole words only: "linyi" must not match inside another word
-        return rf"(?<![a-z]){escaped}(?![a-z])"
-    return escaped
+def _fold(text: str) -> str:
+    """Normalised, with hyphens and commas read as spaces and runs of spaces as one."""
+    return " ".join(_SEPARATORS.sub(" ", normalize(text)).split())
 
 
 @lru_cache(maxsize=1)

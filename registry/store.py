@@ -20,6 +20,7 @@ serve deletion requests, with the conversations linked to them (:mod:`bot.privac
 
 from __future__ import annotations
 
+import builtins
 import csv
 import datetime as dt
 import io
@@ -279,12 +280,12 @@ class RegistryStore:
         self._audit(actor, "export", rows=len(found), filters=(filters or Filters()).describe())
         return out.getvalue()
 
-    def countries(self) -> list[str]:
+    def countries(self) -> builtins.list[str]:
         """The country codes registrations name (for the staff page's filter; no one's record)."""
         with Session(self.engine, future=True) as s:
             return sorted(c for c in s.scalars(select(RegistrationRow.country_code).distinct()) if c)
 
-    def audit_trail(self, limit: int = 100) -> list[dict]:
+    def audit_trail(self, limit: int = 100) -> builtins.list[dict]:
         with Session(self.engine, future=True) as s:
             rows = s.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
             return [{"at": _iso(a.at), "actor": a.actor, "action": a.action, "ref": format_ref(a.ref) if a.ref else "",
@@ -328,7 +329,7 @@ class RegistryStore:
 
     # ----------------------------------------------------------------- helpers
 
-    def _select(self, filters: Filters, limit: int | None) -> list[Registration]:
+    def _select(self, filters: Filters, limit: int | None) -> builtins.list[Registration]:
         r = RegistrationRow
         query = select(r).order_by(r.created_at.desc(), r.id.desc())
         if filters.city:

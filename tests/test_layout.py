@@ -158,3 +158,24 @@ def test_the_checks_see_lazy_imports(tmp_path: Path) -> None:
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from bot.runner import Services\n    import rasa.core\n", encoding="utf-8")
     assert [name for name, _ in imports("policy_kb.m", module)] == ["bot.runner", "rasa.core"]
+
+
+def test_no_action_subpackage_shares_a_top_level_packages_name() -> None:
+    """rasa_sdk finds actions with ``pkgutil.walk_packages`` without a prefix, which imports a subpackage
+    by its bare name: an ``actions/registry/`` would load the top-level ``registry`` library in its place
+    and the action server would refuse to start ("No module named 'actions.registry.countries'")."""
+    top_level = {p.name for p in ROOT.iterdir() if (p / "__init__.py").is_file()}
+    nested = {p.name for p in (ROOT / "actions").iterdir() if (p / "__init__.py").is_file()}
+    assert nested and not nested & top_level, nested & top_level
+
+
+def test_the_action_server_registers_every_custom_action_of_the_domain() -> None:
+    import yaml
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    domain_actions = {a for f in (ROOT / "domain").glob("*.yml")
+                      for a in (yaml.safe_load(f.read_text(encoding="utf-8")) or {}).get("actions") or []}
+    custom = {a for a in domain_actions if a.startswith(("action_", "validate_"))}
+    assert custom and custom <= set(executor.actions), sorted(custom - set(executor.actions))

@@ -68,10 +68,10 @@ from bot.channels.wechat_format import (
     Rendered,
     UserState,
     is_more,
+    language_of,
     paginate,
     parse_choice,
     render,
-    reply_language,
 )
 from bot.channels.wechat_protocol import DEFAULT_MODE, FRESHNESS_S, SUCCESS, Forbidden, Incoming, Malformed, Protocol
 from bot.channels.wechat_store import Store, make_store
@@ -408,9 +408,9 @@ class WeChatInput(InputChannel):
         # assistant: a polite answer costs no turn, and the pending choices stay as they were
         if not await self._within_rate(openid):
             self.counters["rate_limited"] += 1
-            return in_script(texts("rate_limited", reply_language(text[:MAX_MESSAGE_CHARS])), text[:MAX_MESSAGE_CHARS])
+            return in_script(texts("rate_limited", language_of(text[:MAX_MESSAGE_CHARS])), text[:MAX_MESSAGE_CHARS])
         if len(clean_user_text(text, MAX_MESSAGE_CHARS + 1)) > MAX_MESSAGE_CHARS:
-            return in_script(texts("too_long", reply_language(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS),
+            return in_script(texts("too_long", language_of(text[:MAX_MESSAGE_CHARS]), max_chars=MAX_MESSAGE_CHARS),
                              text[:MAX_MESSAGE_CHARS])
         text = clean_user_text(text)
         if not text:
@@ -441,7 +441,7 @@ class WeChatInput(InputChannel):
         await self.followups.remember(openid, typed if choice is None else None, collector.messages)
         rendered = render(collector.messages)
         if not rendered.text:  # action server down, crashed action, locked tracker: never silence
-            rendered = Rendered(message("service_unavailable", reply_language(text)), [], reply_language(text))
+            rendered = Rendered(message("service_unavailable", language_of(text)), [], language_of(text))
         # the whole reply in the follower's script, the channel's own words (options, "更多") included
         pages = paginate(in_script(rendered.text, typed), rendered.lang,
                          hint=in_script(texts("more_hint", rendered.lang), typed))

@@ -39,7 +39,10 @@ class Rendered:
     lang: str = "zh"
 
 
-def reply_language(text: str) -> str:
+def language_of(text: str) -> str:
+    """The language ``text`` is in, Chinese when it says nothing: for the channel's own words (a busy or
+    too-long notice, the bot's reply) where no tracker is at hand (the tracker's is
+    ``actions.language.reply_language``)."""
     return detect(text, default="zh") or "zh"
 
 
@@ -54,7 +57,7 @@ def render(messages: list[dict[str, Any]]) -> Rendered:
     """
     parts: list[str] = []
     options: list[Option] = []
-    lang = reply_language(" ".join(m.get("text") or "" for m in messages))
+    lang = language_of(" ".join(m.get("text") or "" for m in messages))
     buttons_of = [[b for b in (m.get("buttons") or []) + (m.get("quick_replies") or []) if b.get("title")]
                   for m in messages]
     last = max((i for i, buttons in enumerate(buttons_of) if buttons), default=-1)

@@ -105,6 +105,11 @@ def _line(r: Registration, lang: str) -> str:
                        ", ".join(r.interests) or "-", r.contact_text(lang)]) + contacted
 
 
+def _not_found() -> int:
+    print("error: no registration with that reference", file=sys.stderr)
+    return 1
+
+
 def cmd_list(args: argparse.Namespace, store: RegistryStore) -> int:
     found = store.list(ACTOR, _filters(args), limit=max(1, min(args.limit, 1000)))
     if args.json:
@@ -119,8 +124,7 @@ def cmd_list(args: argparse.Namespace, store: RegistryStore) -> int:
 def cmd_show(args: argparse.Namespace, store: RegistryStore) -> int:
     found = store.get(args.ref, ACTOR)
     if found is None:
-        print("error: no registration with that reference", file=sys.stderr)
-        return 1
+        return _not_found()
     print(json.dumps(found.as_json(args.lang, masked=False), ensure_ascii=False, indent=2))
     return 0
 
@@ -128,8 +132,7 @@ def cmd_show(args: argparse.Namespace, store: RegistryStore) -> int:
 def cmd_contacted(args: argparse.Namespace, store: RegistryStore) -> int:
     found = store.mark_contacted(args.ref, ACTOR, contacted=not args.undo)
     if found is None:
-        print("error: no registration with that reference", file=sys.stderr)
-        return 1
+        return _not_found()
     print(f"{found.display_ref}: {'not ' if args.undo else ''}contacted")
     return 0
 
@@ -150,8 +153,7 @@ def cmd_forget(args: argparse.Namespace, store: RegistryStore) -> int:
 
     digest = store.forget(args.ref, ACTOR)
     if digest is None:
-        print("error: no registration with that reference", file=sys.stderr)
-        return 1
+        return _not_found()
     events = delete_conversations_by_digest({digest})
     print(f"Deleted the registration and {events} tracker event(s) of the conversation that made it.")
     return 0

@@ -238,13 +238,7 @@ def test_every_form_has_a_validator_on_the_one_base() -> None:
     assert set(VALIDATORS) == set(FORMS) == set(SWITCHES)
 
 
-#: A gap this test found: registration_delete_form rejects "delete_registration" but no rule answers it
-#: (data/rules/registry.yml needs "the delete request during the deletion asks the question again").
-MISSING_RULE = pytest.mark.xfail(strict=True, reason="no rule for delete_registration in registration_delete_form")
-
-
-@pytest.mark.parametrize("form", [pytest.param(f, marks=MISSING_RULE) if f == "registration_delete_form" else f
-                                  for f in sorted(FORMS)])
+@pytest.mark.parametrize("form", sorted(FORMS))
 def test_the_digression_rules_are_the_lists_the_forms_use(form: str) -> None:
     """Every intent a form rejects has a rule for that form, and every rule for a form is one the lists
     say: each of DIGRESSIONS answered, then the form again; each of LEAVING after the form stopped;

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from rasa_sdk.executor import CollectingDispatcher
-
 from actions.handoff import ActionHandoff
-from actions.language import ActionSwitchLanguage, ValidateSlotMappings, reply_language
+from actions.language import ActionSwitchLanguage, reply_language
 from actions.texts import text
 from tests.support.actions import make_tracker, run_action
 
@@ -30,12 +26,12 @@ def test_switch_without_a_target_flips_the_language() -> None:
 
 
 def test_preference_overrides_detection_until_switched_again() -> None:
-    tracker = make_tracker("绿卡", slots={"language_pref": "en"})
-    assert reply_language(tracker) == "en"
-    result = asyncio.run(ValidateSlotMappings().validate_language("zh", CollectingDispatcher(), tracker, {}))
-    assert result == {"language": "en"}
-    plain = make_tracker("绿卡")
-    assert asyncio.run(ValidateSlotMappings().validate_language("zh", CollectingDispatcher(), plain, {})) == {"language": "zh"}
+    """``language`` keeps what was detected; the preference decides the reply (the domain's responses
+    follow the same rule: tests/bot/test_nlg.py)."""
+    assert reply_language(make_tracker("绿卡", slots={"language_pref": "en"})) == "en"
+    assert reply_language(make_tracker("green card", slots={"language_pref": "zh"})) == "zh"
+    assert reply_language(make_tracker("绿卡")) == "zh"
+    assert reply_language(make_tracker("green card")) == "en"
 
 
 def test_handoff_gives_the_configured_contact_path_and_records_it() -> None:

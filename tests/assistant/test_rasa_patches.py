@@ -1,6 +1,7 @@
-"""The Rasa patch: the compiled action-response validator accepts and rejects exactly what Rasa's own
-check does, and it is applied where the Rasa server starts (``python -m bot.rasa_server``), not as a
-side effect of importing an NLU component."""
+"""The Rasa patches: the compiled action-response validator accepts and rejects exactly what Rasa's own
+check does, the remembered event classes are the ones Rasa's lookup finds, and both are applied where
+the Rasa server starts (``python -m bot.rasa_server``), not as a side effect of importing an NLU
+component."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from typing import Any
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
 
 from bot import rasa_patches
 from bot.model import ROOT
@@ -43,6 +46,7 @@ def _upstream_accepts(response: dict[str, Any]) -> bool:
 def patched(monkeypatch: pytest.MonkeyPatch) -> None:
     """The patch applied in this process, and taken back afterwards."""
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)  # noqa: SLF001
+    monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
     rasa_patches.apply()
     assert RemoteAction._validate_action_result is rasa_patches.validate_action_result  # noqa: SLF001
 
@@ -60,6 +64,20 @@ def test_same_verdict_as_rasas_own_check(patched: None, response: dict[str, Any]
 def test_both_verdicts_occur() -> None:
     """The cases above include responses Rasa rejects, so the comparison can fail."""
     assert {_upstream_accepts(r) for r in RESPONSES} == {True, False}
+
+
+def test_event_classes_are_the_ones_rasa_finds(patched: None) -> None:
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert {"user", "slot", "action", "session_started"} <= names
+    for _ in range(2):  # asked, then remembered
+        for name in names:
+            assert Event.resolve_by_type(name) is rasa_patches._rasa_resolve_event_type(name)  # noqa: SLF001
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    assert Event.resolve_by_type("topic") is None
+    rebuilt = Event.from_parameters(UserUttered("绿卡", {"name": "ask_policy"}).as_dict())
+    assert isinstance(rebuilt, UserUttered) and rebuilt.text == "绿卡"
 
 
 def test_importing_the_nlu_components_patches_nothing() -> None:

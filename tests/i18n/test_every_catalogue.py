@@ -56,9 +56,11 @@ def loaded_catalogues(root: Path) -> dict[Path, Catalogue]:
 
 
 def in_catalogue_shape(doc: object) -> bool:
-    """A non-empty mapping of keys to mappings of languages only: what a catalogue file looks like."""
+    """A non-empty mapping of keys to mappings of languages to texts: what a catalogue file looks like (a
+    file of terms per language, like the search's places, has lists there and is no catalogue)."""
     return isinstance(doc, dict) and bool(doc) and all(
-        isinstance(v, dict) and v and set(v) <= set(LANGUAGES) for v in doc.values())
+        isinstance(v, dict) and v and set(v) <= set(LANGUAGES) and all(isinstance(t, str) for t in v.values())
+        for v in doc.values())
 
 
 def catalogue_shaped_files(root: Path) -> set[Path]:

@@ -12,8 +12,8 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.utils import all_subclasses
 
-import actions.registry as reg
 from actions.form_base import AskSlot
+from actions.registration import common, delete, form, outcomes
 from registry.store import open_store
 from tests.assistant import form_chat
 from tests.assistant.form_chat import FormChat, payloads, run, text_of
@@ -24,12 +24,12 @@ def _registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("REGISTRY_DATABASE_URL", f"sqlite:///{tmp_path / 'registry.sqlite3'}")
     monkeypatch.setenv("APPOINTMENTS_HASH_KEY", "test-key")
     monkeypatch.setenv("APPOINTMENTS_RETENTION_DAYS", "30")
-    monkeypatch.setitem(form_chat.VALIDATORS, "registration_form", reg.ValidateRegistrationForm)
-    monkeypatch.setitem(form_chat.RESULTS, "registration_form", reg.ActionRegistrationResult)
-    monkeypatch.setitem(form_chat.VALIDATORS, "registration_delete_form", reg.ValidateRegistrationDeleteForm)
-    monkeypatch.setitem(form_chat.RESULTS, "registration_delete_form", reg.ActionRegistrationDeleteResult)
+    monkeypatch.setitem(form_chat.VALIDATORS, "registration_form", form.ValidateRegistrationForm)
+    monkeypatch.setitem(form_chat.RESULTS, "registration_form", outcomes.ActionRegistrationResult)
+    monkeypatch.setitem(form_chat.VALIDATORS, "registration_delete_form", delete.ValidateRegistrationDeleteForm)
+    monkeypatch.setitem(form_chat.RESULTS, "registration_delete_form", delete.ActionRegistrationDeleteResult)
     for cls in all_subclasses(AskSlot):
-        if cls.__module__ == reg.__name__ and not inspect.isabstract(cls):
+        if cls.__module__.startswith("actions.registration.") and not inspect.isabstract(cls):
             monkeypatch.setitem(form_chat.ASK, cls().name(), cls)
 
 
@@ -70,7 +70,7 @@ def test_chinese_sign_up_typed_with_ordinals_a_correction_and_the_cited_offers()
     assert record.display_ref in result
     assert "可参照省级常规引才项目的标准给予补助" in result and "（依据：第九条、第六条）" in result
     assert "工作许可、居留、用地、融资" in result and "元" not in result, "article 9 names no amount"
-    assert all(chat.slots[s] is None for s in reg.FORM_SLOTS), "no personal answer lingers in the slots"
+    assert all(chat.slots[s] is None for s in common.FORM_SLOTS), "no personal answer lingers in the slots"
 
 
 def test_english_sign_up_with_skips_and_a_field_reopened_at_the_review() -> None:
@@ -178,9 +178,9 @@ def test_see_my_registration_masked_and_only_mine_then_delete_it() -> None:
     for answer, intent in (("同意", "affirm"), ("临猗", "inform"), ("加拿大", "inform"), ("跳过", "skip"), ("跳过", "skip"),
                            ("2", "inform"), ("13800138000", "inform"), ("确认", "affirm")):
         chat.say(answer, intent)
-    mine = text_of(run(reg.ActionMyRegistration(), _tracker("wx:openid-1"))[0])
+    mine = text_of(run(outcomes.ActionMyRegistration(), _tracker("wx:openid-1"))[0])
     assert "运城市临猗县" in mine and "138****8000" in mine and "13800138000" not in mine
-    assert "还没有登记" in text_of(run(reg.ActionMyRegistration(), _tracker("wx:someone-else"))[0])
+    assert "还没有登记" in text_of(run(outcomes.ActionMyRegistration(), _tracker("wx:someone-else"))[0])
     delete = FormChat("zh", sender="wx:openid-1")
     asked = text_of(delete.start("registration_delete_form", "删除我的登记", "delete_registration"))
     assert saved().display_ref in asked

@@ -25,7 +25,8 @@ def test_the_divisions_file_holds_shanxis_11_cities_and_their_counties() -> None
     ("Linyi County, Yuncheng", "运城市", "临猗县"), ("我祖籍是山西洪洞大槐树", "临汾市", "洪洞县"), ("晋城城区", "晋城市", "城区"),
     ("Pinglu County, Yuncheng", "运城市", "平陆县"), ("盂县", "阳泉市", "盂县"), ("Yu County", "阳泉市", "盂县"),
     ("五台山", "忻州市", "五台山风景名胜区"), ("大同", "大同市", None), ("Lvliang", "吕梁市", None), ("长治", "长治市", None),
-    ("ＴＡＩＹＵＡＮ", "太原市", None),
+    ("ＴＡＩＹＵＡＮ", "太原市", None), ("Xiaodian-District, Taiyuan", "太原市", "小店区"),
+    ("linyicounty yuncheng", "运城市", "临猗县"),
 ])
 def test_a_place_typed_freely_is_found(text: str, city: str, county: str | None) -> None:
     place = find_place(text)

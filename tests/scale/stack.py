@@ -19,11 +19,12 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from bot.channels.safe_rest import BUSY, NOT_PROCESSED, outcome
 from bot.runner import Services, ensure_postgres_stores
 from tests.support.env import patched_environ
 from tests.support.locations import POSTGRES_URL, ROOT
@@ -152,9 +153,27 @@ def scale_stack(tmp: Path, rasa_replicas: int = 2, action_replicas: int = 2, mod
 
 @dataclass
 class Turn:
+    """One turn as the client saw it; ``outcomes`` is each reply's ``custom.turn`` (None for an answer)."""
+
     message: str
     status: int
     texts: list[str]
+    outcomes: list[str | None] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        """A real answer: HTTP 200, some text, none of it the channel's polite replies."""
+        return self.status == 200 and bool(self.texts) and not any(self.outcomes)
+
+    @property
+    def not_processed(self) -> bool:
+        """Answered politely that the message was not processed (busy, or the turn raised): not in the tracker."""
+        return self.status == 200 and any(o in (NOT_PROCESSED, BUSY) for o in self.outcomes)
+
+    @property
+    def processed(self) -> bool:
+        """The turn ran to its end, so the tracker holds it (answered, or stored without an answer)."""
+        return self.status == 200 and bool(self.texts) and not self.not_processed
 
 
 def talk(stack: ScaleStack, sender: str, messages: list[str], pause_s: float = 0.0) -> list[Turn]:
@@ -165,7 +184,8 @@ def talk(stack: ScaleStack, sender: str, messages: list[str], pause_s: float = 0
             code, replies = stack.rest(sender, m)
         except OSError:
             code, replies = 0, []
-        turns.append(Turn(m, code, [r.get("text", "") for r in replies if isinstance(r, dict)]))
+        shown = [r for r in replies if isinstance(r, dict)]
+        turns.append(Turn(m, code, [r.get("text", "") for r in shown], [outcome(r) for r in shown]))
         time.sleep(pause_s)
     return turns
 

@@ -180,3 +180,52 @@ class socket_free_port:  # noqa: N801 - used as a context manager
 
     def __exit__(self, *exc: object) -> None:
         self.s.close()
+
+
+def test_a_redis_restart_costs_no_turn_after_it(tmp_path) -> None:  # noqa: ANN001
+    """After a restart every pooled connection is dead; a burst of turns takes several of them at once.
+
+    Without retries each dead connection failed its next command, so the first burst after a restart
+    lost one turn per connection (answered politely, never processed): the lost first turn of
+    ``test_layout``'s concurrent conversations, which ran after the Redis fault test.
+    """
+    from tests.scale.stack import RedisServer
+
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        store = AtomicRedisLockStore(url=server.url, lock_wait=5)
+
+        async def burst(tag: str, n: int = 10) -> int:
+            async def turn(i: int) -> bool:
+                try:
+                    async with store.lock(f"{tag}-{i}"):
+                        await asyncio.sleep(0.05)  # held across an await, so the turns need n connections
+                    return True
+                except LockError:
+                    return False
+            return sum(await asyncio.gather(*(turn(i) for i in range(n))))
+
+        async def scenario() -> tuple[int, int, int]:
+            before = await burst("before")
+            server.stop()
+            server.start()
+            return before, await burst("single", 1), await burst("after")
+
+        assert asyncio.run(scenario()) == (10, 1, 10)
+    finally:
+        server.stop()
+
+
+def test_a_retried_acquire_that_had_reached_redis_is_still_ours() -> None:
+    """Acquiring is idempotent: a retry after a lost reply finds the lock already holding its token."""
+    store = atomic_store(lock_wait=0.3)
+
+    async def scenario() -> None:
+        token = 10**12 + 7
+        key, ms = store.key("c"), int(store.lifetime_s * 1000)
+        assert await store._acquire(keys=[key], args=[token, ms])  # noqa: SLF001 - the first try
+        assert await store._acquire(keys=[key], args=[token, ms])  # noqa: SLF001 - its retry
+        assert not await store._acquire(keys=[key], args=[token + 1, ms])  # noqa: SLF001 - anyone else
+        assert await store.release("c", token)
+    asyncio.run(scenario())

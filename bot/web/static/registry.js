@@ -1,36 +1,16 @@
 /* 晋才助手 staff register page: list, filter, open one, mark contacted, export CSV.
  *
- * The staff token is the FAQ page's (sessionStorage "jincai.staffToken", this tab only), sent as
- * "Authorization: Bearer" with each call to /api/staff/registrations*. Everything from the server is
+ * Signed in through staff_common.js (the FAQ page's token, this tab only), sent as "Authorization: Bearer"
+ * with each call to /api/staff/registrations*. Everything from the server is
  * inserted as text (textContent), never as HTML: the registrations are typed by the public.
  */
 (function () {
   "use strict";
 
-  var S = window.JincaiStaff; // staff_common.js, loaded first
-  var STORE_TOKEN = S.STORE_TOKEN, storageGet = S.storageGet, storageSet = S.storageSet, storageDel = S.storageDel;
-  var node = S.node, bilingual = S.bilingual, showError = S.showError;
-  var token = null;
+  var S = window.JincaiStaff; // staff_common.js, loaded first: the sign-in and the API calls
+  var node = S.node, showError = S.showError, request = S.request;
   var shown = null;  /* the reference of the registration opened below the list */
   var el = {};
-
-  function request(path, options) {
-    options = options || {};
-    var headers = { "Authorization": "Bearer " + token };
-    if (options.body) headers["Content-Type"] = "application/json";
-    return fetch(path, { method: options.method || "GET", headers: headers, body: options.body })
-      .catch(function () {
-        throw { status: 0, message: "无法连接到服务器，请稍后再试。 / Cannot reach the server; please try again." };
-      })
-      .then(function (r) {
-        if (r.ok) return options.raw ? r.blob() : r.json();
-        return r.json().catch(function () { return null; }).then(function (body) {
-          var message = bilingual(body && body.message) || "HTTP " + r.status;
-          if (r.status === 401) signOut(message);
-          throw { status: r.status, message: message };
-        });
-      });
-  }
 
   function query() {
     var params = new URLSearchParams();
@@ -109,7 +89,7 @@
 
   function markContacted(ref, contacted) {
     request("/api/staff/registrations/" + encodeURIComponent(ref) + "/contacted",
-            { method: "POST", body: JSON.stringify({ contacted: contacted }) })
+            { method: "POST", json: { contacted: contacted } })
       .then(load).then(function () { if (shown === ref) showOne(ref); })
       .catch(function (err) { if (err.status !== 401) showError(el.error, err.message); });
   }
@@ -125,51 +105,21 @@
     }).catch(function (err) { if (err.status !== 401) showError(el.error, err.message); });
   }
 
-  function signIn(candidate) {
-    token = candidate;
-    return request("/api/staff/check").then(function () {
-      storageSet(STORE_TOKEN, candidate);
-      el.login.hidden = true;
-      el.registry.hidden = false;
-      return load();
-    });
-  }
-
-  function signOut(reason) {
-    token = null;
-    storageDel(STORE_TOKEN);
-    el.table.querySelector("tbody").textContent = "";
-    el.detail.hidden = true;
-    el.registry.hidden = true;
-    el.login.hidden = false;
-    showError(el.loginError, reason || "");
-    el.token.value = "";
-    el.token.focus();
-  }
-
   function init() {
-    ["login", "registry", "token", "city", "country", "interest", "detail"].forEach(function (id) {
+    ["registry", "city", "country", "interest", "detail"].forEach(function (id) {
       el[id] = document.getElementById(id);
     });
     el.table = document.getElementById("registrations");
     el.status = document.getElementById("registry-status");
     el.error = document.getElementById("registry-error");
-    el.loginError = document.getElementById("login-error");
     el.detailTitle = document.getElementById("detail-title");
     el.detailFields = document.getElementById("detail-fields");
-    document.getElementById("login-form").addEventListener("submit", function (e) {
-      e.preventDefault();
-      var candidate = el.token.value.trim();
-      if (!candidate) { showError(el.loginError, "请输入令牌。 / Please enter the token."); return; }
-      showError(el.loginError, "");
-      signIn(candidate).catch(function (err) { if (err.status !== 401) signOut(err.message); });
-    });
     document.getElementById("filter-form").addEventListener("submit", function (e) { e.preventDefault(); load(); });
     document.getElementById("export").addEventListener("click", exportCsv);
-    document.getElementById("logout").addEventListener("click", function () { signOut(""); });
-    var saved = storageGet(STORE_TOKEN);
-    if (saved) signIn(saved).catch(function (err) { if (err.status !== 401) signOut(err.message); });
-    else el.token.focus();
+    S.session(el.registry, load, function () {
+      el.table.querySelector("tbody").textContent = "";
+      el.detail.hidden = true;
+    });
     document.body.dataset.ready = "true";
   }
 

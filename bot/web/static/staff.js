@@ -1,58 +1,17 @@
 /* 晋才助手 staff policy search.
  *
- * The staff token is kept in sessionStorage (this tab only) and sent as "Authorization: Bearer"
- * with each call to /api/staff/*. Results come from the same search as `python -m bot faq`.
+ * Signed in through staff_common.js (the token in sessionStorage, sent as "Authorization: Bearer" with
+ * each call to /api/staff/*). Results come from the same search as `python -m bot faq`.
  * Everything from the server is inserted as text (textContent), never as HTML. Articles are shown by the
  * names the server sends (policy_kb.citation's): this page names none itself.
  */
 (function () {
   "use strict";
 
-  var S = window.JincaiStaff; // staff_common.js, loaded first
-  var STORE_TOKEN = S.STORE_TOKEN, storageGet = S.storageGet, storageSet = S.storageSet, storageDel = S.storageDel;
-  var node = S.node, bilingual = S.bilingual, showError = S.showError;
+  var S = window.JincaiStaff; // staff_common.js, loaded first: the sign-in and the API calls
+  var node = S.node, showError = S.showError, api = S.request;
 
-  var token = null;
   var el = {};
-
-  /* GET an API path with the token; rejects with {status, message}. A 401 signs out. */
-  function api(path) {
-    return fetch(path, { headers: { "Authorization": "Bearer " + token, "Accept": "application/json" } })
-      .catch(function () {
-        throw { status: 0, message: "无法连接到服务器，请稍后再试。 / Cannot reach the server; please try again." };
-      })
-      .then(function (r) {
-        return r.json().catch(function () { return null; }).then(function (body) {
-          if (r.ok) return body;
-          var message = bilingual(body && body.message) || "HTTP " + r.status;
-          if (r.status === 401) signOut(message);
-          throw { status: r.status, message: message };
-        });
-      });
-  }
-
-  function signIn(candidate) {
-    token = candidate;
-    return api("/api/staff/check").then(function () {
-      storageSet(STORE_TOKEN, candidate);
-      el.login.hidden = true;
-      el.search.hidden = false;
-      el.q.focus();
-      return true;
-    });
-  }
-
-  function signOut(reason) {
-    token = null;
-    storageDel(STORE_TOKEN);
-    el.results.textContent = "";
-    el.status.textContent = "";
-    el.search.hidden = true;
-    el.login.hidden = false;
-    showError(el.loginError, reason || "");
-    el.token.value = "";
-    el.token.focus();
-  }
 
   function renderArticle(container, a) {
     container.textContent = "";
@@ -133,35 +92,18 @@
   }
 
   function init() {
-    ["login", "search", "token", "q", "lang", "top", "results"].forEach(function (id) {
+    ["search", "q", "lang", "top", "results"].forEach(function (id) {
       el[id] = document.getElementById(id);
     });
-    el.loginError = document.getElementById("login-error");
     el.searchError = document.getElementById("search-error");
     el.status = document.getElementById("search-status");
-
-    document.getElementById("login-form").addEventListener("submit", function (e) {
-      e.preventDefault();
-      var candidate = el.token.value.trim();
-      if (!candidate) {
-        showError(el.loginError, "请输入令牌。 / Please enter the token.");
-        el.token.focus();
-        return;
-      }
-      showError(el.loginError, "");
-      signIn(candidate).catch(function (err) {
-        if (err.status !== 401) signOut(err.message);
-      });
-    });
     document.getElementById("search-form").addEventListener("submit", search);
-    document.getElementById("logout").addEventListener("click", function () { signOut(""); });
-
-    var saved = storageGet(STORE_TOKEN);
-    if (saved) signIn(saved).catch(function (err) { if (err.status !== 401) signOut(err.message); });
-    else el.token.focus();
+    S.session(el.search, function () { el.q.focus(); }, function () {
+      el.results.textContent = "";
+      el.status.textContent = "";
+    });
     document.body.dataset.ready = "true";
   }
-
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();

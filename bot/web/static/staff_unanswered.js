@@ -3,13 +3,12 @@
  * Shown while the staff are signed in (staff.js shows #search; this script follows it). Lists the kept
  * questions grouped by similarity from GET /api/staff/unanswered, and lets staff attach a group to an
  * article (POST /api/staff/unanswered/attach: the first question becomes a question variant for review)
- * or mark it out of scope (POST /api/staff/unanswered/dismiss). The token is staff.js's, in
- * sessionStorage. Everything from the server is inserted as text, never as HTML.
+ * or mark it out of scope (POST /api/staff/unanswered/dismiss). The sign-in is staff.js's
+ * (staff_common.js). Everything from the server is inserted as text, never as HTML.
  */
 (function () {
   "use strict";
 
-  var STORE_TOKEN = "jincai.staffToken";
   var REASONS = {
     not_found: "未找到答案 / Not found",
     low_confidence: "把握不大 / Low confidence",
@@ -17,22 +16,11 @@
   };
   var el = {};
   var articles = [];
-  var node = window.JincaiStaff.node; // staff_common.js, loaded first
-
-  function token() { try { return sessionStorage.getItem(STORE_TOKEN); } catch (e) { return null; } }
+  var S = window.JincaiStaff; // staff_common.js, loaded first: the sign-in and the API calls
+  var node = S.node;
 
   function call(method, path, body) {
-    return fetch(path, {
-      method: method,
-      headers: { "Authorization": "Bearer " + token(), "Accept": "application/json", "Content-Type": "application/json" },
-      body: body ? JSON.stringify(body) : undefined
-    }).then(function (r) {
-      return r.json().catch(function () { return null; }).then(function (data) {
-        if (r.ok) return data;
-        var m = data && data.message;
-        throw new Error(m ? [m.zh, m.en].filter(Boolean).join(" / ") : "HTTP " + r.status);
-      });
-    });
+    return S.request(path, { method: method, json: body });
   }
 
   function showError(text) {
@@ -97,7 +85,7 @@
   }
 
   function load() {
-    if (!token()) return;
+    if (!S.signedIn()) return;
     showError("");
     var status = el.status.value;
     el.line.textContent = "加载中… / Loading…";

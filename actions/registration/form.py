@@ -1,43 +1,22 @@
-"""The 外籍晋商晋才 register in conversation (articles 8 and 9): sign up, see, delete.
-
-``registration_form``: consent (naming article 8's database, article 9's contact system and the
-retention period of the one rule) -> ancestral city (and county, asked when only the city was given)
--> country of residence -> industry -> current situation -> interests -> how staff may contact them
--> a review, where any field can be corrected ("国家改成加拿大", "change the industry", a button) before
-the record is saved. Refusing consent stops the form with nothing stored. Every question takes typed
-answers, ordinals and "skip" through the one form base (:class:`actions.form_base.TypedForm`); the
-reading of places, countries, interests and corrections is the Rasa-free :mod:`registry` library's.
-
-After saving, ``action_registration_result`` cites what article 9 offers for the chosen interests in the
-KB's own words (``policy_kb/data/facts.yml``: a "may", by reference to article 6's standard, never an
-amount) and says how staff will get in touch. ``action_my_registration`` shows the conversation's own
-record (contact masked); ``registration_delete_form`` asks once, then deletes it.
-
-Answers keep the conversation's language: "Canada" or an e-mail address typed in a Chinese
-conversation is an answer, not a switch to English. Every slot is cleared once a form ends, so
-personal answers do not linger in the conversation's slots.
+"""The registration form's validator: reading each typed answer, skips, out-of-order answers and
+corrections at the review (the reading itself is the :mod:`registry` library's).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-from pathlib import Path
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import form_base
 from actions.appointment_forms.common import keep_language
 from actions.appointment_forms.formatting import invalid_text
 from actions.choices import is_question, pick, short_reply
 from actions.form_base import (
-    FORM_STATE_SLOTS,
     STOP_FORM,
-    AskSlot,
     TypedForm,
     as_intent,
     entity,
@@ -48,41 +27,32 @@ from actions.form_base import (
     typed,
 )
 from actions.language import reply_language
-from appointments.contacts import Contact, find_contact, mask_contact
-from appointments.settings import retention_days
-from i18n import Catalogue
+from actions.registration.common import (
+    DIGRESSIONS,
+    FREE_TEXT,
+    NOT_FREE_TEXT,
+    REVIEWED,
+    answers_of,
+    interest_buttons,
+    place_buttons,
+    place_label,
+    review_buttons,
+    rtext,
+    skip_button,
+    store,
+)
+from appointments.contacts import Contact, find_contact
 from lexicon.user_text import clean_user_text
-from policy_kb.citation import cite_many
-from policy_kb.source import load_source
 from registry.countries import country_name, find_country, is_country
-from registry.fields import INDUSTRY_MAX, INTERESTS, SITUATION_MAX, SKIPPED, WECHAT, given, interest_label, labels
+from registry.fields import INTERESTS, SKIPPED, WECHAT, given
 from registry.places import divisions, find_place
 from registry.reading import read_consent, read_correction, read_interests
-from registry.store import Answers, Registration, open_store
 
-rtext = Catalogue(Path(__file__).with_name("texts_registry.yml"))
-
-FORM_SLOTS = ("reg_consent", "reg_city", "reg_county", "reg_country", "reg_industry", "reg_situation",
-              "reg_interests", "reg_contact", "reg_confirmed")
-#: The review's fields, in the order it shows them (reg_city stands for the place: city and county).
-REVIEWED = ("reg_city", "reg_country", "reg_industry", "reg_situation", "reg_interests", "reg_contact")
-ALL_SLOTS = (*FORM_SLOTS, "reg_stopped", "reg_ref", "reg_delete_confirmed", *FORM_STATE_SLOTS)
-FREE_TEXT = {"reg_industry": INDUSTRY_MAX, "reg_situation": SITUATION_MAX}
-#: Requests that are never an answer: their rules answer them (or leave the form).
-DIGRESSIONS = (frozenset(form_base.DIGRESSIONS) | frozenset(form_base.LEAVING)
-               | {"check_eligibility", "book_appointment", "register_merchant", "my_registration", "delete_registration"})
-#: A free-text answer can look like anything to the NLU ("国际贸易" as a policy question, "饭店" as small
-#: talk): only these clear requests are not answers there.
-NOT_FREE_TEXT = DIGRESSIONS - {"ask_policy", "chitchat", "out_of_scope", "greet"}
 _STOP = re.compile(r"不登记了|不想登记|不登记|不要登记|不用登记|don'?t register|do not register|stop (?:the )?registration", re.I)
 #: What the review's extraction hands its validator besides True and a correction.
 _REOPENED, _WHICH = "__reopened__", "__which__"
 _SAVE = re.compile(r"确认|确定|保存|没问题|都对|没错|confirm|save|looks good|all correct|that's right", re.I)
 _WECHAT = re.compile(r"微信|公众号|wechat|weixin|official account", re.I)
-
-
-def store():
-    return open_store()
 
 
 def _skip(tracker: Tracker) -> bool:
@@ -92,69 +62,6 @@ def _skip(tracker: Tracker) -> bool:
 def _button_value(tracker: Tracker, name: str) -> Any:
     """An entity a button carries (``/inform{"reg_place": ...}``); typed text carries none of ours."""
     return entity(tracker, name) if (tracker.latest_message.get("text") or "").startswith("/") else None
-
-
-def place_label(city: str | None, county: str | None, lang: str) -> str:
-    parts = [d.name(lang) for d in (divisions().get(city), divisions().get(county)) if d]
-    return "".join(parts) if lang == "zh" else ", ".join(reversed(parts))
-
-
-def _place_buttons(options: list, lang: str) -> list[dict]:
-    return [{"title": place_label(d.parent, d.code, lang) if d.parent else d.name(lang),
-             "payload": f'/inform{{"reg_place": "{d.code}"}}'} for d in options]
-
-
-def _skip_button(lang: str) -> dict:
-    return {"title": rtext("button_skip", lang), "payload": "/skip"}
-
-
-def _interest_buttons(lang: str) -> list[dict]:
-    return [*({"title": interest_label(i, lang), "payload": f'/inform{{"reg_interest": "{i}"}}'} for i in INTERESTS),
-            {"title": rtext("button_all", lang), "payload": '/inform{"reg_interest": "all"}'}, _skip_button(lang)]
-
-
-def _review_buttons(lang: str) -> list[dict]:
-    return [{"title": rtext("button_save", lang), "payload": "/affirm"},
-            *({"title": rtext(f"button_change_{f}", lang), "payload": f'/inform{{"reg_field": "{f}"}}'} for f in REVIEWED),
-            {"title": rtext("button_no_register", lang), "payload": "/deny"}]
-
-
-def _answers_of(slots: dict[str, Any], lang: str) -> Answers:
-    contact = slots.get("reg_contact")
-    kind = WECHAT if contact == WECHAT else (find_contact(contact).kind if given(contact) else None)
-    interests = slots.get("reg_interests")
-    return Answers(
-        lang=lang, city_code=slots["reg_city"] if given(slots.get("reg_city")) else None,
-        county_code=slots["reg_county"] if given(slots.get("reg_county")) else None,
-        country_code=slots["reg_country"] if given(slots.get("reg_country")) else None,
-        industry=slots["reg_industry"] if given(slots.get("reg_industry")) else None,
-        situation=slots["reg_situation"] if given(slots.get("reg_situation")) else None,
-        interests=tuple(interests) if isinstance(interests, list) else (),
-        contact_kind=kind, contact=contact if kind in ("email", "phone") else None)
-
-
-def review_lines(answers: Answers, lang: str, masked: bool = True) -> list[str]:
-    """The registration field by field, as the review and "see my registration" show it."""
-    none = labels("skipped", lang)
-    if answers.contact_kind == WECHAT:
-        contact = labels("contact_wechat", lang)
-    else:
-        contact = (mask_contact(answers.contact) if masked else answers.contact) if answers.contact else none
-    sep = "；" if lang == "zh" else "; "
-    return [
-        rtext("line_place", lang, value=place_label(answers.city_code, answers.county_code, lang) or none),
-        rtext("line_country", lang, value=country_name(answers.country_code, lang) if answers.country_code else none),
-        rtext("line_industry", lang, value=answers.industry or none),
-        rtext("line_situation", lang, value=answers.situation or none),
-        rtext("line_interests", lang, value=sep.join(interest_label(i, lang) for i in answers.interests) or none),
-        rtext("line_contact", lang, value=contact),
-    ]
-
-
-def _as_answers(r: Registration) -> Answers:
-    return Answers(lang=r.lang, city_code=r.city_code, county_code=r.county_code, country_code=r.country_code,
-                   industry=r.industry, situation=r.situation, interests=r.interests, contact_kind=r.contact_kind,
-                   contact=r.contact)
 
 
 class ValidateRegistrationForm(TypedForm):
@@ -337,10 +244,10 @@ class ValidateRegistrationForm(TypedForm):
             return {"reg_city": place.city.code, "reg_county": place.county.code if place.county else None}
         if place.candidates:
             return {slot: None, **leave_prompt(tracker, slot, rtext("ambiguous_place", lang),
-                                               [*_place_buttons(list(place.candidates), lang), _skip_button(lang)])}
+                                               [*place_buttons(list(place.candidates), lang), skip_button(lang)])}
         options = divisions().counties(within) if within else []
         return {slot: None, **leave_prompt(tracker, slot, rtext("unknown_place", lang),
-                                           [*_place_buttons(options, lang), _skip_button(lang)] if options else [])}
+                                           [*place_buttons(options, lang), skip_button(lang)] if options else [])}
 
     # country
 
@@ -415,7 +322,7 @@ class ValidateRegistrationForm(TypedForm):
     def _interests(text: str) -> list[str]:
         """Interests by words ("投资和亲属联系") and by position ("1和3", "the first and the last")."""
         chosen = set(read_interests(text))
-        offered = _interest_buttons("zh")[:len(INTERESTS)]
+        offered = interest_buttons("zh")[:len(INTERESTS)]
         for part in re.split(r"[,，、;；/&+\s]+|和|及|以及|还有|跟|与|\band\b", text[:200]):
             n = pick(part, offered) if part.strip() else None
             if n is not None:
@@ -527,250 +434,11 @@ class ValidateRegistrationForm(TypedForm):
             return {"reg_confirmed": None, **leave_note(tracker, rtext("reopened", lang))}
         if value == _WHICH:
             return {"reg_confirmed": None, **leave_prompt(tracker, "reg_confirmed", rtext("which_change", lang),
-                                                          _review_buttons(lang))}
+                                                          review_buttons(lang))}
         if value is not True:
             return {"reg_confirmed": None}
         try:
-            saved = store().save(tracker.sender_id, _answers_of(tracker.slots, lang))
+            saved = store().save(tracker.sender_id, answers_of(tracker.slots, lang))
         except Exception:  # noqa: BLE001 - the database failed: say so, the user may try again
             return {"reg_confirmed": None, **leave_prompt(tracker, "reg_confirmed", rtext("save_failed", lang))}
         return {"reg_confirmed": True, "reg_ref": saved.display_ref}
-
-
-# --------------------------------------------------------------------------- questions
-
-
-class AskRegConsent(AskSlot):
-    slot = "reg_consent"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return rtext("ask_reg_consent", lang, days=retention_days()), [
-            {"title": rtext("button_agree", lang), "payload": "/affirm"},
-            {"title": rtext("button_disagree", lang), "payload": "/deny"}]
-
-
-class AskRegCity(AskSlot):
-    slot = "reg_city"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return rtext("ask_reg_city", lang), [_skip_button(lang)]
-
-
-class AskRegCounty(AskSlot):
-    slot = "reg_county"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        city = divisions().get(tracker.get_slot("reg_city"))
-        counties = divisions().counties(city.code) if city else []
-        return (rtext("ask_reg_county", lang, city=city.name(lang) if city else ""),
-                [*_place_buttons(counties, lang), _skip_button(lang)])
-
-
-class AskRegCountry(AskSlot):
-    slot = "reg_country"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return rtext("ask_reg_country", lang), [_skip_button(lang)]
-
-
-class AskRegIndustry(AskSlot):
-    slot = "reg_industry"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return rtext("ask_reg_industry", lang), [_skip_button(lang)]
-
-
-class AskRegSituation(AskSlot):
-    slot = "reg_situation"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return rtext("ask_reg_situation", lang), [_skip_button(lang)]
-
-
-class AskRegInterests(AskSlot):
-    slot = "reg_interests"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        return rtext("ask_reg_interests", lang), _interest_buttons(lang)
-
-
-class AskRegContact(AskSlot):
-    slot = "reg_contact"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        if tracker.sender_id.startswith("wx:"):
-            return rtext("ask_reg_contact_wechat", lang), [
-                {"title": rtext("button_wechat", lang), "payload": f'/inform{{"reg_contact_kind": "{WECHAT}"}}'},
-                _skip_button(lang)]
-        return rtext("ask_reg_contact", lang), [_skip_button(lang)]
-
-
-class AskRegConfirmed(AskSlot):
-    slot = "reg_confirmed"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        lines = [rtext("ask_reg_confirmed", lang), *review_lines(_answers_of(tracker.slots, lang), lang),
-                 rtext("review_hint", lang)]
-        return "\n".join(lines), _review_buttons(lang)
-
-
-# --------------------------------------------------------------------------- outcomes
-
-
-def _reset() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in ALL_SLOTS]
-
-
-class ActionRegistrationReset(Action):
-    """Clears every register slot before a form starts: nothing stale is reused."""
-
-    def name(self) -> str:
-        return "action_registration_reset"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        return _reset()
-
-
-def offers(interests: tuple[str, ...] | list[str], lang: str) -> list[str]:
-    """What article 9 offers for these interests, in the KB's words, each cited (the visit subsidy with
-    article 6, whose standard it refers to); every article 9 offer when no interest was chosen."""
-    kb = load_source()
-    facts = {f.id: f for f in kb.facts}
-    wanted = [fid for i in (interests or INTERESTS) for fid in INTERESTS.get(i, ())]
-    lines = []
-    for fid in dict.fromkeys(wanted):
-        fact = facts[fid]
-        articles = [fact.article]
-        reference = fact.data.get("reference_standard")
-        if reference in facts:
-            articles.append(facts[reference].article)
-        body = fact.text.get(lang)
-        lines.append(rtext("offer_line", lang, text=body[:1].upper() + body[1:], cite=cite_many(articles, lang)))
-    return lines
-
-
-class ActionRegistrationResult(Action):
-    """After registration_form: the reference, article 9's offers for the chosen interests, who gets in touch;
-    or, when nothing was saved, that nothing was kept."""
-
-    def name(self) -> str:
-        return "action_registration_result"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lang = reply_language(tracker)
-        ref = tracker.get_slot("reg_ref")
-        if not (ref and tracker.get_slot("reg_confirmed")):
-            key = "consent_refused" if tracker.get_slot("reg_consent") is False else "stopped"
-            dispatcher.utter_message(text=rtext(key, lang))
-            return _reset()
-        answers = _answers_of(tracker.slots, lang)
-        parts = [rtext("saved", lang, ref=ref),
-                 rtext("offers_head" if answers.interests else "offers_all_head", lang), *offers(answers.interests, lang)]
-        if answers.contact_kind == WECHAT:
-            parts.append(rtext("staff_will_contact_wechat", lang))
-        elif answers.contact:
-            parts.append(rtext("staff_will_contact", lang, how=mask_contact(answers.contact)))
-        else:
-            parts.append(rtext("staff_cannot_contact", lang))
-        parts.append(rtext("how_to_see", lang))
-        dispatcher.utter_message(text="\n".join(parts), buttons=[
-            {"title": rtext("button_my_registration", lang), "payload": "/my_registration"},
-            {"title": rtext("button_delete_registration", lang), "payload": "/delete_registration"}])
-        return _reset()
-
-
-def _date(value: dt.datetime) -> str:
-    return value.date().isoformat()
-
-
-class ActionMyRegistration(Action):
-    """This conversation's own registration, contact masked; or how to register."""
-
-    def name(self) -> str:
-        return "action_my_registration"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lang = reply_language(tracker)
-        mine = store().for_conversation(tracker.sender_id)
-        if mine is None:
-            dispatcher.utter_message(text=rtext("my_none", lang), buttons=[
-                {"title": rtext("button_register", lang), "payload": "/register_merchant"}])
-            return []
-        lines = [rtext("my_head", lang, ref=mine.display_ref, date=_date(mine.updated_at)),
-                 *review_lines(_as_answers(mine), lang)]
-        if mine.contacted_at:
-            lines.append(rtext("my_contacted", lang, date=_date(mine.contacted_at)))
-        lines.append(rtext("my_kept", lang, days=retention_days()))
-        dispatcher.utter_message(text="\n".join(lines), buttons=[
-            {"title": rtext("button_delete_registration", lang), "payload": "/delete_registration"}])
-        return []
-
-
-class ValidateRegistrationDeleteForm(TypedForm):
-    """"Delete my registration": asked once (only when there is one), then deleted by the result action."""
-
-    short_intents = {"affirm": "affirm", "deny": "deny", "skip": "deny", "cancel": "deny", "stop": "deny"}
-
-    def name(self) -> str:
-        return "validate_registration_delete_form"
-
-    def digressions(self, tracker: Tracker) -> frozenset[str]:
-        return DIGRESSIONS
-
-    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
-                             domain: DomainDict) -> list[str]:
-        if tracker.get_slot("reg_stopped") or store().for_conversation(tracker.sender_id) is None:
-            return []
-        return ["reg_delete_confirmed"]
-
-    def stop(self, tracker: Tracker, slot: str) -> dict[str, Any]:
-        return {slot: False}
-
-    def need(self, slot: str, lang: str) -> str:
-        return rtext(f"need_{slot}", lang)
-
-    async def extract_reg_delete_confirmed(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                           domain: DomainDict) -> dict[str, Any]:
-        if tracker.get_slot("requested_slot") != "reg_delete_confirmed":
-            return {}
-        intent = latest_intent(tracker)
-        if intent in ("affirm", "delete_registration"):
-            return {"reg_delete_confirmed": True}
-        if intent == "deny":
-            return {"reg_delete_confirmed": False}
-        if intent in DIGRESSIONS:
-            return {}
-        return {"reg_delete_confirmed": typed(tracker) or None}
-
-    async def validate_reg_delete_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                            domain: DomainDict) -> dict[str, Any]:
-        return {"reg_delete_confirmed": value if isinstance(value, bool) else None}
-
-
-class AskRegDeleteConfirmed(AskSlot):
-    slot = "reg_delete_confirmed"
-
-    def question(self, tracker: Tracker, lang: str) -> tuple[str, list[dict]]:
-        mine = store().for_conversation(tracker.sender_id)
-        return rtext("ask_reg_delete_confirmed", lang, ref=mine.display_ref if mine else ""), [
-            {"title": rtext("button_delete", lang), "payload": "/affirm"},
-            {"title": rtext("button_keep", lang), "payload": "/deny"}]
-
-
-class ActionRegistrationDeleteResult(Action):
-    """Deletes the conversation's registration if the user confirmed; says what happened."""
-
-    def name(self) -> str:
-        return "action_registration_delete_result"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
-        lang = reply_language(tracker)
-        mine = store().for_conversation(tracker.sender_id)
-        if mine is None:
-            dispatcher.utter_message(text=rtext("delete_none", lang))
-        elif tracker.get_slot("reg_delete_confirmed") is True:
-            store().delete_for_conversation(tracker.sender_id)
-            dispatcher.utter_message(text=rtext("deleted", lang, ref=mine.display_ref, days=retention_days()))
-        else:
-            dispatcher.utter_message(text=rtext("delete_kept", lang))
-        return _reset()
