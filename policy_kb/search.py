@@ -15,7 +15,7 @@ Two rankings, and their fusion (the default, :data:`RANKINGS`):
 * ``fusion``: per article ``FUSION_BM25_WEIGHT * s / (s + BM25_HALF) + (1 - FUSION_BM25_WEIGHT) * p``
   (BM25 score ``s`` squashed into 0..1, ranker probability ``p``). BM25 is precise when words are
   shared, the ranker when they are not; confident when the best fused score reaches
-  :data:`MIN_FUSED` and stands above the ranker's "out of scope" probability.
+  :data:`MIN_FUSED` and :data:`OUT_OF_SCOPE_MARGIN` times the ranker's "out of scope" probability.
 
 Whatever the ranking, a question about another province's or city's policy ("上海给外籍博士多少补贴") is
 answered "nothing found" (:class:`policy_kb.text.Jurisdiction`): the policy is Shanxi's.
@@ -54,10 +54,12 @@ RANKINGS = ("bm25", "learned", "fusion")
 MIN_PROBABILITY = 0.15
 #: ``fusion``: the BM25 score that counts as half-way sure, BM25's share of the fused score, the least
 #: fused score answered, and (for the choice offered beside the answer) the least a rival must score.
-BM25_HALF = 10.0
+BM25_HALF = 6.0
 FUSION_BM25_WEIGHT = 0.5
 MIN_FUSED = 0.25
 MIN_RIVAL = 0.2
+#: ``fusion``: how many times the ranker's "out of scope" probability the best fused score must reach.
+OUT_OF_SCOPE_MARGIN = 1.0
 
 
 @dataclass(frozen=True)
@@ -153,14 +155,14 @@ class Searcher:
         best_doc = {ref: doc for ref, doc, _ in lexical}
         if self.ranking == "learned":
             combined = probs
-            floor, least = MIN_PROBABILITY, MIN_PROBABILITY
+            floor, least, margin = MIN_PROBABILITY, MIN_PROBABILITY, 1.0
         else:
             bm25 = {ref: score for ref, _, score in lexical}
             combined = {ref: FUSION_BM25_WEIGHT * (s := bm25.get(ref, 0.0)) / (s + BM25_HALF)
                         + (1 - FUSION_BM25_WEIGHT) * p for ref, p in probs.items()}
-            floor, least = MIN_FUSED, MIN_RIVAL
+            floor, least, margin = MIN_FUSED, MIN_RIVAL, OUT_OF_SCOPE_MARGIN
         ranked = sorted(((ref, best_doc.get(ref), score) for ref, score in combined.items()), key=lambda r: -r[2])
-        if ranked[0][2] < floor or ranked[0][2] <= out_of_scope:
+        if ranked[0][2] < floor or ranked[0][2] <= margin * out_of_scope:
             return [], least
         return ranked, least
 

@@ -10,7 +10,9 @@ One :class:`Analyzer` turns documents and queries alike into tokens:
   permanent residence and not also a residence permit;
 * Chinese runs: jieba in search mode, with the KB's own terms as a user dictionary (a private
   ``jieba.Tokenizer``: jieba's default dictionary is process-global and Rasa has its own);
-* Latin runs: spaCy's blank English pipeline with the lookup lemmatiser; stop words dropped.
+* Latin runs: spaCy's blank English pipeline with the lookup lemmatiser; stop words dropped;
+* a place in China named as where someone studied ("在北京读的硕士", "masters in beijing") adds the
+  Chinese-university concept token, as "a Chinese university" would.
 
 :class:`Jurisdiction` finds a question about another province's or city's policy (``places.yml``).
 """
@@ -29,6 +31,8 @@ from lexicon.match import Hit, TermMatcher
 from lexicon.normalize import normalize
 from policy_kb.source import DATA_DIR, PolicySource
 
+#: The concept token a place in China where someone studied adds (``synonyms.yml``'s chinese_university).
+STUDIED_IN_CHINA = "@chinese_university"
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[a-z0-9][a-z0-9'’&.%+-]*(?:\s+[a-z0-9][a-z0-9'’&.%+-]*)*")
 
@@ -58,6 +62,7 @@ class Analyzer:
         ]
         self._zh = TermMatcher(zh_terms, last_wins=True)
         self._en = TermMatcher(en_terms, last_wins=True)
+        self._places = Jurisdiction()
         self.user_words = self._dictionary_words(source)
         self._stop_zh = {
             line.strip()
@@ -102,6 +107,8 @@ class Analyzer:
         norm = normalize(text)
         lemmas = list(self._english(norm))
         out = [f"@{c}" for c in self._concepts_in(norm, " ".join(lemmas))]
+        if STUDIED_IN_CHINA not in out and self._places.studied_in_china(norm):
+            out.append(STUDIED_IN_CHINA)  # "did my masters in beijing" is article 10's Chinese university
         out.extend(self._chinese(norm))
         out.extend(lemmas)
         return out
@@ -138,6 +145,10 @@ _EN_BEFORE = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bache
                         r"(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$"
                         r"|\b(?:from|than|compared (?:to|with)|vs\.?|versus|as \w+ as)\W+(?:the\W+)?$")
 _EN_AFTER = re.compile(r"^[\w'’]*\W+(?:universit|college|institute|normal|polytechnic)")
+#: Where someone studied, in China ("在北京读的硕士", "masters in beijing", "Taiyuan University"): a Chinese university.
+_ZH_STUDIED = re.compile(r"^[^，。？！,.?!\s]{0,3}(?:读|念|毕业|上学|留学|上的学|大学|高校|学院|研究生|硕士|本科|博士)")
+_EN_STUDIED = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bachelor'?s?|phd|doctorate|graduat\w*"
+                         r"|universit\w*|college|uni)\b(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$")
 
 
 class Jurisdiction:
@@ -165,6 +176,17 @@ class Jurisdiction:
         for start, end in reversed(spans):
             norm = norm[:start] + norm[end:]
         return norm
+
+    def studied_in_china(self, norm: str) -> bool:
+        """Whether normalised text says someone studied at a place in China (Shanxi included)."""
+        for hit in self._places.find(norm, normalised=True):
+            before, after = norm[max(0, hit.start - 40):hit.start], norm[hit.end:hit.end + 12]
+            if hit.term.isascii():
+                if _EN_STUDIED.search(before) or _EN_AFTER.search(after):
+                    return True
+            elif not _ZH_OWNER.search(after) and _ZH_STUDIED.search(after):
+                return True
+        return False
 
     def _places_elsewhere(self, norm: str) -> list[tuple[str, bool]]:
         return [(hit.term, asked) for hit, asked in self._hits(norm)]
