@@ -56,8 +56,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TRACKER_SQLITE = ROOT / "var" / "tracker.sqlite3"
 SESSION_START = "action_session_start"
 #: ``tracker_store: type:`` values (lower case) of Rasa's SQLTrackerStore: Rasa's own name and the
-#: WAL subclass of ``endpoints.yml`` (:data:`bot.tracker_store.TYPE`; not imported: that imports Rasa)
-SQL_TRACKER_TYPES = ("sql", "bot.tracker_store.walsqltrackerstore")
+#: subclass of ``endpoints.yml`` (:data:`bot.tracker_store.TYPE`; not imported: that imports Rasa)
+SQL_TRACKER_TYPES = ("sql", "bot.tracker_store.sqltrackerstore")
 
 #: Rasa's ``SQLTrackerStore.SQLEvent`` table, only the columns read here.
 EVENTS = sql_table(

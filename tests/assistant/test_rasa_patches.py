@@ -5,6 +5,10 @@ component."""
 
 from __future__ import annotations
 
+import ast
+import copy
+import inspect
+import logging
 import os
 import subprocess
 import sys
@@ -12,6 +16,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+import rasa.core.processor
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
@@ -47,6 +52,7 @@ def patched(monkeypatch: pytest.MonkeyPatch) -> None:
     """The patch applied in this process, and taken back afterwards."""
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)  # noqa: SLF001
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(rasa.core.processor, "copy", rasa.core.processor.copy)
     rasa_patches.apply()
     assert RemoteAction._validate_action_result is rasa_patches.validate_action_result  # noqa: SLF001
 
@@ -78,6 +84,28 @@ def test_event_classes_are_the_ones_rasa_finds(patched: None) -> None:
     assert Event.resolve_by_type("topic") is None
     rebuilt = Event.from_parameters(UserUttered("绿卡", {"name": "ask_policy"}).as_dict())
     assert isinstance(rebuilt, UserUttered) and rebuilt.text == "绿卡"
+
+
+def test_rasa_copies_only_for_debug_logs_in_the_processor() -> None:
+    """Every use of ``copy`` in ``rasa.core.processor`` is an argument of ``structlogger.debug(...)``."""
+    tree = ast.parse(inspect.getsource(rasa.core.processor))
+    inside_debug = {id(node) for call in ast.walk(tree) if isinstance(call, ast.Call)
+                    and ast.unparse(call.func) == "structlogger.debug" for node in ast.walk(call)}
+    uses = [node for node in ast.walk(tree) if isinstance(node, ast.Name) and node.id == "copy"
+            and not isinstance(node.ctx, ast.Store)]
+    assert uses, "the processor no longer uses copy: the patch can go"
+    assert all(id(node) in inside_debug for node in uses), [n.lineno for n in uses if id(n) not in inside_debug]
+
+
+def test_debug_log_arguments_are_copied_only_at_debug(patched: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    events = [{"event": "slot", "name": "language", "value": "zh"}]
+    copier = rasa.core.processor.copy
+    monkeypatch.setattr(logging.getLogger("rasa"), "level", logging.INFO)
+    assert copier.deepcopy(events) is events
+    monkeypatch.setattr(logging.getLogger("rasa"), "level", logging.DEBUG)
+    copied = copier.deepcopy(events)
+    assert copied == events and copied is not events and copied[0] is not events[0]
+    assert copier.copy is copy.copy
 
 
 def test_importing_the_nlu_components_patches_nothing() -> None:
