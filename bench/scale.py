@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect, text
 
 from bench.load import WARMUP_SECONDS, locust
+from bench.scenarios import BOOKING_EN, PICK_SLOT, SLOT_PAYLOAD
 from bot.channels.safe_rest import BUSY, NOT_PROCESSED, UNANSWERED
 from bot.model import ROOT
 from bot.runner import SCALE_TURN_DEFAULTS
@@ -40,6 +41,10 @@ from tests.scale.stack import ScaleStack, Turn, in_order_without_interleaving, s
 
 RESULTS = ROOT / "bench" / "results"
 CONVERSATIONS, TURNS = 200, 10
+#: every 4th conversation books a slot (all at the same window and time, so they contend for it): the
+#: English booking of bench/scenarios.py, then policy questions up to 10 turns
+BOOKING_EVERY = 4
+BOOKING = [m for m, _ in BOOKING_EN] + ["你好", "子女入学有什么优惠政策", "谢谢"]
 #: a person told "not processed, please send it again" does so, after a moment, at most twice
 RESENDS, RESEND_PAUSE_S = 2, 2.0
 LENGTHS = (10, 100, 1000)
@@ -110,28 +115,41 @@ def _timed_talk(stack: ScaleStack, sender: str, messages: list[str]) -> tuple[li
     return turns, times
 
 
-def overbooked_slots() -> int:
-    """Slots holding more active bookings than their window's capacity, from the appointments database."""
+def bookings() -> dict:
+    """Bookings made, slots booked and slots holding more than their window's capacity (the database's)."""
     from appointments.catalogue import get_catalogue
 
     capacity = {w.id: w.capacity for w in get_catalogue().windows.values()}
     engine = create_engine(os.environ["APPOINTMENTS_DATABASE_URL"], future=True)
     try:
         if not inspect(engine).has_table("appointments"):  # the store makes its table on the first booking
-            return 0
+            return {"bookings": 0, "slots_booked": 0, "overbooked_slots": 0}
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT window_id, slot_start, count(*) FROM appointments "
                                      "WHERE status = 'booked' GROUP BY window_id, slot_start")).all()
     finally:
         engine.dispose()
-    return sum(1 for window, _, n in rows if n > capacity.get(window, 0))
+    return {"bookings": sum(n for *_, n in rows), "slots_booked": len(rows),
+            "overbooked_slots": sum(1 for window, _, n in rows if n > capacity.get(window, 0))}
+
+
+def _offered_slot(turns: list[Turn]) -> str | None:
+    replies = turns[-1].replies if turns else []
+    return next((b["payload"] for r in replies for b in r.get("buttons") or [] if SLOT_PAYLOAD in b.get("payload", "")),
+                None)
 
 
 def _conversation(stack: ScaleStack, sender: str, messages: list[str]) -> tuple[list[Turn], list[float]]:
     """One person's conversation: each message waits for its answer; one answered "not processed, send it
-    again" is sent again after ``RESEND_PAUSE_S``, at most ``RESENDS`` times (every try is counted)."""
-    turns, times = [], []
+    again" is sent again after ``RESEND_PAUSE_S``, at most ``RESENDS`` times (every try is counted).
+    ``PICK_SLOT`` clicks the first time slot the last reply offered (skipped when none was offered)."""
+    turns: list[Turn] = []
+    times: list[float] = []
     for m in messages:
+        if m == PICK_SLOT:
+            m = _offered_slot(turns)
+            if m is None:
+                continue
         for attempt in range(RESENDS + 1):
             start = time.perf_counter()
             turn = talk(stack, sender, [m])[0]
@@ -146,10 +164,11 @@ def _conversation(stack: ScaleStack, sender: str, messages: list[str]) -> tuple[
 
 def load(stack: ScaleStack) -> dict:
     senders = [f"web:{uuid.uuid4().hex}" for _ in range(CONVERSATIONS)]
+    scripts = {s: BOOKING if i % BOOKING_EVERY == 0 else MESSAGES[:TURNS] for i, s in enumerate(senders)}
     before = cpu_seconds(stack)
     start = time.perf_counter()
     with ThreadPoolExecutor(CONVERSATIONS) as pool:
-        results = list(pool.map(lambda s: _conversation(stack, s, MESSAGES[:TURNS]), senders))
+        results = list(pool.map(lambda s: _conversation(stack, s, scripts[s]), senders))
     wall = time.perf_counter() - start
     cpu = cpu_used(before, cpu_seconds(stack), sum(len(t) for t, _ in results))
     tries = [t for turns, _ in results for t in turns]
@@ -159,8 +178,8 @@ def load(stack: ScaleStack) -> dict:
     for s, (turns, _) in zip(senders, results, strict=True):
         # exactly the turns that were processed, each once, in the order sent, each answered before the next
         exact += user_texts(stack, s) == [t.message for t in turns if t.processed] and in_order_without_interleaving(stack, s)
-    never = sum(1 for turns, _ in results for m in MESSAGES[:TURNS] if not any(t.processed and t.message == m
-                                                                                  for t in turns))
+    never = sum(1 for turns, _ in results for m in dict.fromkeys(t.message for t in turns)
+                if not any(t.processed and t.message == m for t in turns))
     count = {
         "answered": sum(t.answered for t in tries),
         "busy": sum(BUSY in t.outcomes for t in tries),
@@ -173,7 +192,8 @@ def load(stack: ScaleStack) -> dict:
             "errors": len(tries) - count["answered"], "messages_never_processed": never,
             "answered_per_s": round(count["answered"] / wall, 2), "p50_ms": _pct(times, 50), "p95_ms": _pct(times, 95),
             "answered_p95_ms": _pct(answered_ms, 95) if answered_ms else None, "max_ms": round(max(times), 1),
-            "trackers_exact_and_in_order": f"{exact}/{CONVERSATIONS}", "overbooked_slots": overbooked_slots(),
+            "trackers_exact_and_in_order": f"{exact}/{CONVERSATIONS}",
+            "booking_conversations": sum(1 for v in scripts.values() if v is BOOKING), **bookings(),
             "turn_queue": {k: os.environ.get(k) or v for k, v in SCALE_TURN_DEFAULTS.items()}, **cpu}
 
 
@@ -233,6 +253,9 @@ def table(result: dict) -> str:
                   f"{r['unanswered_but_stored']} | {r['http_error_or_timeout']} | {r['messages_never_processed']} | "
                   f"{r['answered_per_s']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | "
                   f"{r['trackers_exact_and_in_order']} | {r['overbooked_slots']} |", "",
+                  f"{r.get('booking_conversations')} conversations booked the same window and time: "
+                  f"{r.get('bookings')} bookings in {r.get('slots_booked')} slots, {r['overbooked_slots']} over capacity",
+                  "",
                   f"CPU ms per request by role: {r.get('cpu_ms_per_turn')}", ""]
     if "length" in result:
         lines += ["## Turn latency against conversation length", "", "| events | tracker JSON KiB | p50 ms | p95 ms |",

@@ -159,6 +159,7 @@ class Turn:
     status: int
     texts: list[str]
     outcomes: list[str | None] = field(default_factory=list)
+    replies: list[dict] = field(default_factory=list, repr=False)
 
     @property
     def answered(self) -> bool:
@@ -185,7 +186,7 @@ def talk(stack: ScaleStack, sender: str, messages: list[str], pause_s: float = 0
         except OSError:
             code, replies = 0, []
         shown = [r for r in replies if isinstance(r, dict)]
-        turns.append(Turn(m, code, [r.get("text", "") for r in shown], [outcome(r) for r in shown]))
+        turns.append(Turn(m, code, [r.get("text", "") for r in shown], [outcome(r) for r in shown], shown))
         time.sleep(pause_s)
     return turns
 
