@@ -1,4 +1,13 @@
-"""Performance fixes to Rasa 3.6.21 internals, applied by :mod:`bot.rasa_server` when a Rasa server starts.
+"""Fixes to Rasa 3.6.21 internals, applied by :mod:`bot.rasa_server` when a Rasa server starts.
+
+- **No silent in-memory conversations.** Rasa wraps every tracker store in ``FailSafeTrackerStore``:
+  when the database fails, ``retrieve`` answers None (a new, empty conversation) and ``save`` writes
+  to process memory, so the user gets a normal answer while the turn is lost from the database and
+  the next turn on another replica (or after a restart) has forgotten the conversation. A terminated
+  PostgreSQL connection lost turns that way in the scale fault test. :class:`HonestTrackerStore`
+  logs the failure as Rasa does (the error's kind, never its text: a failed statement's text may hold
+  what the user wrote) and raises it, so the channel answers "not processed, please send it again"
+  and nothing is half-stored.
 
 - **The action-response check.** Rasa checks every action server response with
   ``jsonschema.validate(response, schema)``. That convenience function re-validates the (constant)
@@ -36,11 +45,15 @@ import rasa
 import rasa.core.processor
 from jsonschema import ValidationError, validators
 from jsonschema.exceptions import best_match
+import rasa.core.agent
 from rasa.core.actions.action import RemoteAction
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
 PATCHED_RASA_VERSION = "3.6.21"
+logger = logging.getLogger(__name__)
 
 
 @cache
@@ -91,6 +104,41 @@ class DebugLogCopies:
         return getattr(copy, name)
 
 
+class HonestTrackerStore(FailSafeTrackerStore):
+    """Rasa's fail-safe wrapper without its fallbacks: a failure of the real store is logged and raised."""
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        logger.error("tracker store %s failed (%s): the turn is not processed", operation, type(error).__name__)
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        try:
+            return await self._tracker_store.retrieve(sender_id)
+        except Exception as e:
+            self._failed("retrieve", e)
+            raise
+
+    async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
+        try:
+            return await self._tracker_store.retrieve_full_tracker(sender_id)
+        except Exception as e:
+            self._failed("retrieve", e)
+            raise
+
+    async def keys(self) -> Any:
+        try:
+            return await self._tracker_store.keys()
+        except Exception as e:
+            self._failed("keys", e)
+            raise
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        try:
+            await self._tracker_store.save(tracker)
+        except Exception as e:
+            self._failed("save", e)
+            raise
+
+
 def apply() -> None:
     if rasa.__version__ != PATCHED_RASA_VERSION:
         raise RuntimeError(f"bot.rasa_patches targets Rasa {PATCHED_RASA_VERSION}, found {rasa.__version__}: "
@@ -98,3 +146,4 @@ def apply() -> None:
     RemoteAction._validate_action_result = validate_action_result  # noqa: SLF001
     Event.resolve_by_type = staticmethod(resolve_event_type)
     rasa.core.processor.copy = DebugLogCopies()
+    rasa.core.agent.FailSafeTrackerStore = HonestTrackerStore

@@ -20,7 +20,11 @@ costs:
 - **The write.** Rasa counts the stored events with an ORM query rebuilt every turn and inserts
   through the ORM unit of work; here both are Core statements built once (the same rows).
 
-Other dialects (the scale profile's PostgreSQL) get the read and the write, not the pragmas. Rasa loads
+Other dialects (the scale profile's PostgreSQL) get the read and the write, not the pragmas, and a
+pool that tests a connection before lending it (``pool_pre_ping``): a connection the database dropped
+(a restart, a terminated backend) is replaced instead of failing the next turn. Every engine hides a
+failed statement's parameters from its error message, as they hold what users wrote and the error
+is logged. Rasa loads
 it with ``type: bot.tracker_store.SQLTrackerStore`` and the same settings as ``type: SQL``;
 :func:`bot.privacy.tracker_url` reads both alike. A class Rasa cannot import makes it fall back to an
 in-memory store with only a warning, so ``tests/bot/test_tracker_store.py`` loads ``endpoints.yml`` as
@@ -64,9 +68,17 @@ def _set_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def wal_engine(url: str | sa.engine.URL) -> sa.engine.Engine:
     """An engine on a SQLite file whose connections are in WAL mode, ``synchronous=NORMAL``, pooled."""
-    engine = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False})
+    engine = sa.create_engine(url, poolclass=QueuePool, connect_args={"check_same_thread": False},
+                              hide_parameters=True)
     event.listen(engine, "connect", _set_pragmas)
     return engine
+
+
+def server_engine(url: sa.engine.URL) -> sa.engine.Engine:
+    """An engine on a database server with Rasa's settings (schema, pool size), connections checked
+    before use and parameters kept out of errors."""
+    return sa.create_engine(url, **rasa_tracker_store.create_engine_kwargs(url), pool_pre_ping=True,
+                            hide_parameters=True)
 
 
 def event_row(sender_id: str, e: Event) -> dict[str, Any]:
@@ -95,13 +107,14 @@ class SQLTrackerStore(rasa_tracker_store.SQLTrackerStore):
         self._all_data = sa.select(events.c.data).where(sender).order_by(events.c.id)
         self._session_count = sa.select(sa.func.count()).select_from(events).where(in_session)
         self._insert = events.insert()
-        if self.engine.dialect.name != "sqlite" or self.engine.url.database in (None, "", ":memory:"):
-            return  # PostgreSQL, or an in-memory SQLite (one database per connection: nothing to pool)
         url = self.engine.url
+        sqlite = self.engine.dialect.name == "sqlite"
+        if sqlite and url.database in (None, "", ":memory:"):
+            return  # one database per connection: nothing to pool, and it must stay the one connection
         self.engine.dispose()
-        self.engine = wal_engine(url)
+        self.engine = wal_engine(url) if sqlite else server_engine(url)
         self.sessionmaker = sessionmaker(bind=self.engine)
-        with self.engine.connect():  # WAL from now on, before the first turn is written
+        with self.engine.connect():  # (SQLite: WAL from now on) before the first turn is written
             pass
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:

@@ -6,22 +6,30 @@ component."""
 from __future__ import annotations
 
 import ast
+import asyncio
 import copy
 import inspect
 import logging
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+import rasa.core.agent
 import rasa.core.processor
+import sqlalchemy
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.tracker_store import FailSafeTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.events import Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 
-from bot import rasa_patches
+from bot import rasa_patches, tracker_store
 from bot.model import ROOT
 from bot.rasa_server import APPLIED
 from bot.runner import Services
@@ -53,6 +61,7 @@ def patched(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)  # noqa: SLF001
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
     monkeypatch.setattr(rasa.core.processor, "copy", rasa.core.processor.copy)
+    monkeypatch.setattr(rasa.core.agent, "FailSafeTrackerStore", rasa.core.agent.FailSafeTrackerStore)
     rasa_patches.apply()
     assert RemoteAction._validate_action_result is rasa_patches.validate_action_result  # noqa: SLF001
 
@@ -106,6 +115,23 @@ def test_debug_log_arguments_are_copied_only_at_debug(patched: None, monkeypatch
     copied = copier.deepcopy(events)
     assert copied == events and copied is not events and copied[0] is not events[0]
     assert copier.copy is copy.copy
+
+
+def test_a_failing_tracker_store_fails_the_turn_instead_of_forgetting_it(patched: None, tmp_path: Path) -> None:
+    store = tracker_store.SQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(tmp_path / "t.sqlite3"))
+    asyncio.run(store.save(DialogueStateTracker.from_events("kept", [UserUttered("hi")])))
+    with store.engine.begin() as conn:  # the database fails from now on
+        conn.exec_driver_sql("DROP TABLE events")
+    # Rasa's own wrapper: a new, empty conversation and a turn kept in process memory only
+    assert asyncio.run(FailSafeTrackerStore(store).retrieve("kept")) is None
+    wrapped = Agent._create_tracker_store(store, Domain.empty())  # noqa: SLF001 - as the agent wraps it
+    assert type(wrapped) is rasa_patches.HonestTrackerStore
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        asyncio.run(wrapped.retrieve("kept"))
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        asyncio.run(wrapped.save(DialogueStateTracker.from_events("kept", [UserUttered("again")])))
+    assert list(asyncio.run(wrapped.fallback_tracker_store.keys())) == []  # nothing kept aside
+    store.engine.dispose()
 
 
 def test_importing_the_nlu_components_patches_nothing() -> None:

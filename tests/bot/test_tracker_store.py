@@ -157,3 +157,29 @@ def test_the_privacy_purge_finds_and_cleans_the_same_file(tracker_file: Path) ->
     assert asyncio.run(store.retrieve("wal-forget")) is None
     assert asyncio.run(store.retrieve("wal-keep")) is not None
     store.engine.dispose()
+
+
+def test_on_postgresql_a_dropped_connection_is_replaced_not_a_failed_turn(postgres_schema: str) -> None:
+    # the pool tests a connection before lending it: one whose backend the server ended (a restart, an
+    # administrator's pg_terminate_backend) is replaced, so the next turn does not fail on it
+    ours = tracker_store.SQLTrackerStore(domain=DOMAIN, dialect="postgresql", host=POSTGRES_URL)
+    asyncio.run(ours.save(conversation("cut")))
+    with ours.engine.connect() as conn:  # the pooled connection the next turn gets
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    admin.dispose()
+    assert len(dicts(asyncio.run(ours.retrieve("cut")))) == 5  # from the session start
+    ours.engine.dispose()
+
+
+def test_a_failed_statement_keeps_what_users_wrote_out_of_the_error(tmp_path: Path) -> None:
+    # the error is logged (bot.rasa_patches, the channels): it must not carry the events' text
+    ours = tracker_store.SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "t.sqlite3"))
+    with ours.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TRIGGER refuse BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'no'); END")
+    with pytest.raises(Exception) as raised:  # noqa: PT011 - whatever the driver raises
+        asyncio.run(ours.save(conversation("secret")))
+    assert "绿卡" not in str(raised.value) and "secret" not in str(raised.value)
+    ours.engine.dispose()
