@@ -75,6 +75,12 @@ SHORT_REPLIES: dict[str, frozenset[str]] = {
         "rather not say", "i'd rather not say", "prefer not to say", "no idea",
     }),
     "cancel": frozenset({"取消", "取消吧", "取消预约", "cancel", "cancel it", "cancel that"}),
+    # keeping what is there: a "no" at "really cancel?", nothing elsewhere (where "不取消" is no answer)
+    "keep": frozenset({
+        "留着", "先留着", "保留", "保留预约", "先保留", "不取消", "不取消了", "先不取消", "别取消", "还是留着", "keep",
+        "keep the appointment", "keep my appointment", "i'll keep it", "don't cancel", "don't cancel it",
+        "do not cancel", "do not cancel it", "leave it as it is",
+    }),
     "stop": frozenset({
         "算了", "算了吧", "不办了", "不约了", "不预约了", "不做了", "不查了", "不弄了", "停", "停止", "退出", "结束", "不想继续",
         "不想继续了", "stop", "quit", "exit", "forget it", "never mind", "nevermind", "leave it", "stop it",
@@ -99,11 +105,29 @@ _STRETCHED = ((re.compile(r"^(?:y+e+s+|y+s+e+|y+e+a+h*|y+u+p+|o+k+|s+u+r+e+|y+a+
               (re.compile(r"^(?:n+o+|n+a+h+|n+o+p+e*)$"), "deny"))
 
 
+#: Where a reply of several short replies breaks ("算了，先留着", "ok, cancel it").
+_CLAUSES = re.compile(r"[,，;；、]")
+
+
 def short_reply(text: str) -> str | None:
-    """What a short reply means: ``affirm``, ``deny``, ``skip``, ``cancel``, ``stop``, ``back`` or
-    ``any`` ("都行", "any time"); None when the text is more than a short reply."""
+    """What a short reply means: ``affirm``, ``deny``, ``skip``, ``cancel``, ``keep``, ``stop``,
+    ``back`` or ``any`` ("都行", "any time"); None when the text is more than a short reply.
+
+    A reply made of short replies only means what its last one means: people correct themselves as
+    they type ("算了，先留着" is a keep, "嗯，不对" a no, "ok, cancel it" a cancel)."""
+    if "?" in unicodedata.normalize("NFKC", text or ""):  # "嗯？" is a "huh?", not a yes
+        return None
+    kind = _one_short_reply(text)
+    if kind is not None or len(text) > MAX_SHORT:
+        return kind
+    clauses = [c for c in _CLAUSES.split(text) if c.strip()]
+    kinds = [_one_short_reply(c) for c in clauses]
+    return kinds[-1] if len(clauses) > 1 and None not in kinds else None
+
+
+def _one_short_reply(text: str) -> str | None:
     core = _core(text)
-    if not core or "?" in unicodedata.normalize("NFKC", text):  # "嗯？" is a "huh?", not a yes
+    if not core:
         return None
     for candidate in dict.fromkeys((fold(text), core, core.replace(" ", ""))):
         kind = _WORD_TO_KIND.get(candidate)

@@ -3,7 +3,8 @@
 Nothing here is invented: contact details come from the appointments catalogue (operators fill them
 in through ``APPOINTMENTS_CATALOGUE_OVERRIDES``); until they do, the assistant says they are being
 configured. The request is recorded in the conversation (``handoff_requested`` slot, with the window)
-so staff reviewing conversations can follow up.
+so staff reviewing conversations can follow up. The reply offers a booking: meeting someone at the
+window is what most people asking for a person want ("I need to talk to someone, can I book?").
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.appointment_forms.formatting import book_button
 from actions.language import reply_language
 from actions.texts import text
 from appointments.catalogue import get_catalogue
@@ -30,6 +32,7 @@ class ActionHandoff(Action):
         window = window or next(iter(catalogue.windows.values()))  # the provincial window
         dispatcher.utter_message(
             text="\n".join([text("handoff_intro", lang), catalogue.contact_text(window.id, lang),
-                            text("handoff_recorded", lang)])
+                            text("handoff_recorded", lang)]),
+            buttons=[book_button(lang)],
         )
         return [SlotSet("handoff_requested", True), SlotSet("city", window.id)]

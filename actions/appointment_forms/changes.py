@@ -142,7 +142,9 @@ class CodeForm(AppointmentForm, ABC):
 
 
 class ValidateCancelForm(CodeForm):
-    # "取消" answers "really cancel?" (yes) and names the form: only "no" stops it
+    # "取消" answers "really cancel?" (yes) and names the form: only "no" stops it; "算了" / "never mind"
+    # and "先留着" / "keep it" are a no here, never a yes to cancelling
+    short_intents = {**CodeForm.short_intents, "stop": "deny", "keep": "deny"}
     stop_intents = frozenset({"deny"})
     stop_slots = frozenset({"appointment_code", "appointment_proof"})
     last_slot = "cancel_confirmed"

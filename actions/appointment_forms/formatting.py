@@ -115,4 +115,4 @@ def after_booking_buttons(code: str, lang: str) -> list[dict]:
 
 def book_button(lang: str) -> dict:
     """The "book an appointment" button, under every outcome that leaves nothing booked."""
-    return {"title": text("button_book", lang), "payload": "/book_appointment"}
+    return {"title": text("button_booking", lang), "payload": "/book_appointment"}

@@ -42,7 +42,10 @@ def test_a_pick_by_title() -> None:
     ("嗯嗯", "affirm"), ("好的吧", "affirm"), ("确认", "affirm"), ("no", "deny"), ("nooo", "deny"), ("不用了", "deny"),
     ("跳过", "skip"), ("不知道", "skip"), ("idk", "skip"), ("算了", "stop"), ("never mind", "stop"),
     ("取消", "cancel"), ("go back", "back"), ("返回上一步", "back"), ("都行", "any"), ("随便吧", "any"),
-    ("any time", "any"), ("whatever", "any"),
+    ("any time", "any"), ("whatever", "any"), ("先留着", "keep"), ("don't cancel it", "keep"),
+    # several short replies: the last one decides (people correct themselves)
+    ("算了，先留着", "keep"), ("嗯，不对", "deny"), ("ok, cancel it", "cancel"), ("no, keep it", "deny"),
+    ("算了，大同", None), ("好，明天下午三点", None), ("嗯，什么？", None),
     ("I want to go to Datong", None), ("绿卡有什么用", None), ("", None),
 ])
 def test_short_replies(reply: str, kind: str | None) -> None:
