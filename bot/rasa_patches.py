@@ -42,15 +42,15 @@ from functools import cache
 from typing import Any
 
 import rasa
+import rasa.core.agent
 import rasa.core.processor
 from jsonschema import ValidationError, validators
 from jsonschema.exceptions import best_match
-import rasa.core.agent
 from rasa.core.actions.action import RemoteAction
 from rasa.core.tracker_store import FailSafeTrackerStore
-from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 
 PATCHED_RASA_VERSION = "3.6.21"
 logger = logging.getLogger(__name__)
