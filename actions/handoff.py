@@ -14,9 +14,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.appointment_forms.formatting import book_button
 from actions.language import reply_language
-from actions.texts import text
+from actions.texts import book_button, text
 from appointments.catalogue import get_catalogue
 
 

@@ -28,7 +28,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.language import reply_language
-from actions.texts import text
+from actions.texts import book_button, text
 from appointments.keys import conversation_digest
 from bot.article_link import read_article_button
 from policy_kb.citation import CLOSING, ArticleRef, article_name, cite, parse_ref
@@ -83,7 +83,7 @@ def keep_for_staff(tracker: Tracker, query: str, reason: str, answered: ArticleR
 def follow_up_buttons(lang: str) -> list[dict[str, str]]:
     return [
         {"title": text("button_eligibility", lang), "payload": "/check_eligibility"},
-        {"title": text("button_booking", lang), "payload": "/book_appointment"},
+        book_button(lang),
         {"title": text("button_handoff", lang), "payload": "/handoff"},
     ]
 

@@ -6,3 +6,9 @@ from pathlib import Path
 from i18n import Catalogue
 
 text = Catalogue(Path(__file__).resolve().parent / "texts.yml")
+
+
+def book_button(lang: str) -> dict[str, str]:
+    """The "book an appointment" button: under policy answers, verdicts, the handoff and every
+    outcome that leaves nothing booked."""
+    return {"title": text("button_booking", lang), "payload": "/book_appointment"}

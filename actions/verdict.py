@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from actions.texts import text
+from actions.texts import book_button, text
 from policy_kb.citation import cite
 from policy_kb.eligibility.data import messages
 from policy_kb.eligibility.report import render
@@ -72,5 +72,5 @@ def part_buttons(lang: str) -> list[dict[str, str]]:
     """The three parts, then booking and a person: the same choices as numbers on WeChat."""
     return [*({"title": text(f"button_verdict_{p}", lang), "payload": "/precheck_more" + json.dumps({"part": p})}
               for p in PARTS),
-            {"title": text("button_booking", lang), "payload": "/book_appointment"},
+            book_button(lang),
             {"title": text("button_handoff", lang), "payload": "/handoff"}]

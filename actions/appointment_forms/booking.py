@@ -24,7 +24,6 @@ from actions.appointment_forms.common import (
 from actions.appointment_forms.formatting import (
     after_booking_buttons,
     appointment_lines,
-    book_button,
     invalid_text,
     service_buttons,
     slot_buttons,
@@ -36,7 +35,7 @@ from actions.appointment_forms.times import nearest_slots, pick_start, unavailab
 from actions.choices import is_question, short_reply
 from actions.form_base import AskSlot, entity, latest_intent, leave_prompt, typed
 from actions.language import reply_language
-from actions.texts import text
+from actions.texts import book_button, text
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, mask_contact, normalise_name
 from appointments.dates import DateError, parse_when

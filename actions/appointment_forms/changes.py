@@ -29,7 +29,6 @@ from actions.appointment_forms.common import CARRIERS, CODE_IN_TEXT, DIGRESSIONS
 from actions.appointment_forms.formatting import (
     after_booking_buttons,
     appointment_lines,
-    book_button,
     code_buttons,
     invalid_text,
     slot_buttons,
@@ -40,7 +39,7 @@ from actions.appointment_forms.forms import AppointmentForm, reset_events
 from actions.appointment_forms.times import Pick, nearest_slots, pick_start, unavailable_reason, with_options
 from actions.form_base import AskSlot, entity, join, latest_intent, leave_note, leave_prompt, take_prompt, typed
 from actions.language import reply_language
-from actions.texts import text
+from actions.texts import book_button, text
 from appointments.catalogue import get_catalogue
 from appointments.contacts import Contact, Invalid, find_contact, format_code, normalise_code
 from appointments.dates import DateError, parse_when

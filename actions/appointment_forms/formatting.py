@@ -112,7 +112,3 @@ def after_booking_buttons(code: str, lang: str) -> list[dict]:
         {"title": text("button_cancel", lang), "payload": "/cancel_appointment" + json.dumps({"appointment_code": code})},
     ]
 
-
-def book_button(lang: str) -> dict:
-    """The "book an appointment" button, under every outcome that leaves nothing booked."""
-    return {"title": text("button_booking", lang), "payload": "/book_appointment"}

@@ -10,9 +10,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.appointment_forms.common import store
-from actions.appointment_forms.formatting import book_button, slot_label, window_title
+from actions.appointment_forms.formatting import slot_label, window_title
 from actions.language import reply_language
-from actions.texts import text
+from actions.texts import book_button, text
 from appointments.catalogue import get_catalogue
 
 
