@@ -227,7 +227,9 @@ def plot(result: dict, path: Path) -> None:
         ax.set_xticks(levels, [str(u) for u in levels])
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("晋才助手 vs vanilla `rasa init`, same run, shared 2-core machine".replace("晋才助手", "assistant"))
+    start = result.get("load_average_at_start") or [0.0]
+    fig.suptitle(f"assistant vs vanilla `rasa init`, same run, {result.get('machine_cores', '?')} cores, "
+                 f"load average {start[0]:.1f} at start")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
