@@ -12,9 +12,13 @@
 - **The action-response check.** Rasa checks every action server response with
   ``jsonschema.validate(response, schema)``. That convenience function re-validates the (constant)
   schema against the Draft 2020-12 meta-schema and builds a new validator on every call: about 40 ms
-  of a policy-answer turn on these machines (1 ms with the validator compiled once).
-  :func:`validate_action_result` is the compiled validator; what is accepted and the error raised are
-  unchanged.
+  of a policy-answer turn on these machines. Compiled once it still cost 7.5 ms for a typical answer
+  (7.5 % of the server's time under load): each event is tried against all 23 alternatives of the
+  schema's ``oneOf``, though each alternative fixes ``event`` to its own constant. So
+  :func:`validate_action_result` checks an event of a known type against the base schema plus its one
+  alternative (0.5 ms), which accepts exactly what the ``oneOf`` accepts; anything else (an unknown
+  type, a non-object) goes through the whole compiled schema. What is accepted and the error raised
+  are unchanged.
 - **Event classes by name.** Every event read back from the tracker store or an action's reply is
   rebuilt through ``Event.resolve_by_type(name)``, which walks every subclass of ``Event`` (with an
   ``inspect.isabstract`` check each) for each event: 67 µs an event here, and ``all_subclasses``
@@ -38,6 +42,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
@@ -64,9 +69,35 @@ def _action_response_validator() -> Any:
     return cls(schema)
 
 
+@cache
+def _by_event_type() -> tuple[Any, dict[str, Any]]:
+    """The response schema without its events' ``oneOf``, and one validator per event type: the event
+    schema's base with the one alternative whose ``event`` constant is that type."""
+    schema = RemoteAction.action_response_format_spec()
+    event_schema = schema["properties"]["events"]["items"]
+    base = {k: v for k, v in event_schema.items() if k != "oneOf"}
+    cls = validators.validator_for(schema)
+    by_type = {alt["properties"]["event"]["const"]: cls({**base, "oneOf": [alt]}) for alt in event_schema["oneOf"]}
+    assert len(by_type) == len(event_schema["oneOf"]), "two alternatives share an event type"
+    rest = {**schema, "properties": {**schema["properties"], "events": {"type": "array"}}}
+    return cls(rest), by_type
+
+
+def _errors(result: Any) -> Iterator[ValidationError]:
+    events = result.get("events") if isinstance(result, dict) else None
+    response, by_type = _by_event_type()
+    if not isinstance(events, list) or not all(isinstance(e, dict) and e.get("event") in by_type for e in events):
+        yield from _action_response_validator().iter_errors(result)
+        return
+    yield from response.iter_errors(result)
+    for event in events:
+        yield from by_type[event["event"]].iter_errors(event)
+
+
 def validate_action_result(_action: RemoteAction, result: dict[str, Any]) -> bool:
-    """``RemoteAction._validate_action_result`` with the schema compiled once."""
-    error: ValidationError | None = best_match(_action_response_validator().iter_errors(result))
+    """``RemoteAction._validate_action_result`` with the schema compiled once, each event checked
+    against its own type's alternative."""
+    error: ValidationError | None = best_match(_errors(result))
     if error is not None:
         error.message += (
             ". Failed to validate Action server response from API, make sure your response from the "

@@ -43,6 +43,17 @@ RESPONSES: list[dict[str, Any]] = [
     {"events": [{"event": "no_such_event"}]},
     {"events": [{"event": "slot", "value": "zh"}]},  # a slot event without the slot's name
     {"events": "not a list"},
+    # each event against its own type's alternative: a known type with a bad field, an unknown type, a
+    # type that is no string, an event that is no object, a good event beside a bad one, a missing type
+    {"events": [{"event": "slot", "name": 3, "value": "zh"}]},
+    {"events": [{"event": "user", "text": "hi", "parse_data": {"intent": {"name": 1}}}]},
+    {"events": [{"event": "bot", "text": "hi", "timestamp": "now"}]},
+    {"events": [{"event": "slot", "name": "language", "value": "zh"}, {"event": "active_loop", "name": 1}]},
+    {"events": [{"event": "followup", "name": "utter_greet"}, {"event": "restart"}, {"event": "session_started"}]},
+    {"events": [{"event": 7}]},
+    {"events": ["slot"]},
+    {"events": [{"name": "language"}]},
+    {"events": [{"event": "slot", "name": "language", "value": "zh"}], "responses": "not a list"},
     {"responses": ["not an object"]},
 ]
 
