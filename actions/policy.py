@@ -10,7 +10,7 @@
   in unusual words is still answered), and a miss is then the domain's ``utter_out_of_scope``; a
   low-confidence message that is too short to be a question gets ``utter_default`` ("please rephrase").
 
-Every cited answer offers the article itself ("查看原文 / Read the article", :mod:`bot.article_link`): the
+Every cited answer offers the article itself ("查看原文 / Read the article", :mod:`policy_kb.article_link`): the
 article page on the web, the article's text on WeChat. A
 question the search found nothing for, or answered below :data:`LOW_CONFIDENCE`, is kept for the staff
 (:mod:`policy_kb.unanswered`, masked). The search follows the KB database: after a rebuild (staff attached
@@ -30,7 +30,7 @@ from rasa_sdk.types import DomainDict
 from actions.language import reply_language
 from actions.texts import book_button, text
 from appointments.keys import conversation_digest
-from bot.article_link import read_article_button
+from policy_kb.article_link import read_article_button
 from policy_kb.citation import CLOSING, ArticleRef, article_name, cite, parse_ref
 from policy_kb.db import built_digest, expected_digest, make_engine
 from policy_kb.lang import Lang, word_units

@@ -43,11 +43,8 @@ LAYERS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
                 frozenset({"rasa", "rasa_sdk", "sanic", "aiohttp"})),
 }
 #: Imports that break the table, each with why it is still here and what removes it (listed, so that a
-#: new one fails). Both came with work merged while the table was written.
-KNOWN_EXCEPTIONS = {
-    ("actions", "bot.article_link"): "the article button's shape: belongs in policy_kb beside the citation",
-    ("bot.cli", "bot.web.app"): "the staff-token rule: belongs in a module both the CLI and the web front import",
-}
+#: new one fails): none now.
+KNOWN_EXCEPTIONS: dict[tuple[str, str], str] = {}
 #: Modules that belong to another package than their folder's.
 MODULE_PACKAGE = {"bot.__main__": "bot.cli"}
 #: What the repository holds besides packages of the assistant.

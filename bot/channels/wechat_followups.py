@@ -1,6 +1,6 @@
 """Follow-ups to a cited answer on WeChat, answered by the channel itself (no assistant turn).
 
-Right after a cited answer (one with the "查看原文" button of :mod:`bot.article_link`), a follower may reply:
+Right after a cited answer (one with the "查看原文" button of :mod:`policy_kb.article_link`), a follower may reply:
 
 * "原文" / "查看原文" / "read the article" (or the number of that choice, whose title is sent back): the
   article's verbatim Chinese text and its English rendering, the follower's language first, as pages of at
@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from appointments.keys import conversation_digest
-from bot.article_link import cited_article
 from bot.channels.wechat_store import Store
 from i18n import Catalogue
+from policy_kb.article_link import cited_article
 from policy_kb.citation import article_name
 from policy_kb.lang import to_simplified
 from policy_kb.source import load_source

@@ -70,7 +70,7 @@ def guarded(handler):
     """The staff token first; expected failures as one line on stderr and status 2."""
 
     def run(args: argparse.Namespace) -> int:
-        from bot.web.app import staff_token_or_none
+        from bot.staff_token import staff_token_or_none
 
         if not staff_token_or_none(os.environ.get("STAFF_TOKEN")):
             print("error: the register needs the staff token: set STAFF_TOKEN (at least 24 characters)", file=sys.stderr)

@@ -46,6 +46,7 @@ import redis
 from aiohttp import hdrs, web
 
 from bot import metrics
+from bot.staff_token import staff_token_or_none
 from bot.web import article, feedback, staff_questions
 from bot.web import registry as registry_pages
 from bot.web.session import COOKIE_MAX_AGE_S, COOKIE_NAME, SENDER_PREFIX, SessionIds
@@ -65,8 +66,6 @@ MAX_TOP = 25
 DEFAULT_TOP = 5
 #: Request bodies larger than this are refused (413) before they are read.
 MAX_BODY_BYTES = 16 * 1024
-#: Shorter staff tokens leave the staff pages off: a token is all that guards them.
-MIN_STAFF_TOKEN_CHARS = 24
 #: Default limits: messages a minute per conversation, new conversations a minute per client address.
 DEFAULT_RATE_LIMIT = 20
 DEFAULT_NEW_CONVERSATION_LIMIT = 30
@@ -434,17 +433,6 @@ async def _kb(app: web.Application) -> AsyncIterator[None]:
         kb.start_loading()  # warm up in the background: /health answers at once, the first search is fast
     yield
     kb.close()
-
-
-def staff_token_or_none(token: str | None) -> str | None:
-    """The staff token if it is long enough to guard the staff pages; None (pages off, a warning) if not."""
-    if not token:
-        return None
-    if len(token) < MIN_STAFF_TOKEN_CHARS or not (token.isascii() and token.isprintable()) or " " in token:
-        log.warning("STAFF_TOKEN is shorter than %d characters or not printable ASCII without spaces: "
-                    "the staff pages stay off", MIN_STAFF_TOKEN_CHARS)
-        return None
-    return token
 
 
 def create_app(rasa_url: str, session_secret: bytes, staff_token: str | None = None,

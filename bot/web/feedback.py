@@ -1,6 +1,6 @@
 """👍 / 👎 under the chat page's policy answers: ``POST /api/feedback {"token", "vote": "up"|"down"}``.
 
-A policy answer is a reply carrying the "查看原文" button (:mod:`bot.article_link`).
+A policy answer is a reply carrying the "查看原文" button (:mod:`policy_kb.article_link`).
 When the proxy passes such a reply on, :func:`with_feedback` adds a ``feedback`` token to it: the question
 it answered, its article and language, signed (HMAC with the web front's session secret) together with
 the conversation id. So a vote needs no state on the server, holds across web replicas, and is accepted
@@ -27,9 +27,9 @@ from typing import Any
 from aiohttp import web
 
 from appointments.keys import conversation_digest
-from bot.article_link import cited_article
 from bot.web.session import SENDER_PREFIX, SessionIds
 from i18n import Catalogue
+from policy_kb.article_link import cited_article
 from policy_kb.unanswered import default_store
 
 log = logging.getLogger("bot.web.feedback")

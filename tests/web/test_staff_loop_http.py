@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.article_link import read_article_button
 from bot.web.article import render_article
+from policy_kb.article_link import read_article_button
 from policy_kb.db import make_engine
 from policy_kb.source import Bilingual, load_source
 from policy_kb.unanswered import UnansweredStore

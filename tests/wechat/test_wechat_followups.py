@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from appointments.keys import conversation_digest
-from bot.article_link import read_article_button
 from bot.channels.wechat import sender_id
 from bot.channels.wechat_followups import article_text, is_read_article, is_unhelpful
+from policy_kb.article_link import read_article_button
 from policy_kb.db import make_engine
 from policy_kb.source import load_source
 from policy_kb.unanswered import UnansweredStore
