@@ -69,8 +69,8 @@ PURGE_COMMAND = (sys.executable, "-m", "bot", "privacy", "purge")
 SCALE_ENDPOINTS = "deploy/endpoints.scale.yml"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 #: nginx settings a deployment may change (the rest of the template is the layout).
-NGINX_DEFAULTS = {"NGINX_BODY_LIMIT": "64k", "NGINX_CLIENT_TIMEOUT_S": "10", "NGINX_CONNECT_TIMEOUT_S": "2",
-                  "NGINX_READ_TIMEOUT_S": "30", "NGINX_FAIL_TIMEOUT_S": "5"}
+NGINX_DEFAULTS = {"NGINX_BODY_LIMIT": "64k", "NGINX_ACTION_BODY_LIMIT": "16m", "NGINX_CLIENT_TIMEOUT_S": "10",
+                  "NGINX_CONNECT_TIMEOUT_S": "2", "NGINX_READ_TIMEOUT_S": "30", "NGINX_FAIL_TIMEOUT_S": "5"}
 #: The scale profile's bounded turn queue per Rasa replica (bot/channels/safe_rest.py): turns at once, turns
 #: waiting, longest wait (below NGINX_READ_TIMEOUT_S, so a turn is answered "busy" rather than cut off).
 SCALE_TURN_DEFAULTS = {"TURN_CONCURRENCY": "4", "TURN_QUEUE": "500", "TURN_QUEUE_WAIT_S": "20"}
