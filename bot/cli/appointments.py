@@ -16,9 +16,6 @@ import argparse
 import csv
 import datetime as dt
 import sys
-from collections.abc import Callable
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from appointments.catalogue import Catalogue, CatalogueError, get_catalogue
 from appointments.store import Appointment, AppointmentStore, open_store
@@ -31,7 +28,7 @@ CSV_COLUMNS = (
 )
 
 
-class _BadInput(Exception):
+class _BadInput(ValueError):
     """One line for the user; the command exits with status 2."""
 
 
@@ -45,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst.add_argument("--csv", action="store_true", help="CSV on stdout (UTF-8, one row per appointment)")
     lst.add_argument("--all", action="store_true", help="include cancelled appointments")
     lst.add_argument("--lang", default="zh", help="zh or en: language of window and service names (default zh)")
-    lst.set_defaults(func=_guarded(_list))
+    lst.set_defaults(func=privacy.guarded(_list, database="appointments database"))
 
     fgt = sub.add_parser("forget", help="delete every record of one person, trackers included (= privacy forget)")
     fgt.add_argument("--contact", help="the person's e-mail address or phone number")
@@ -54,23 +51,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prg = sub.add_parser("purge", help="delete personal data older than N days, trackers included (= privacy purge)")
     prg.add_argument("--days", help="retention in days (default: APPOINTMENTS_RETENTION_DAYS, or 30)")
     prg.set_defaults(func=privacy.guarded(_purge))
-
-
-def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Turn expected failures into one line on stderr and an exit status, never a traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return handler(args)
-        except (_BadInput, CatalogueError) as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
-        except SQLAlchemyError as e:
-            first = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-            print(f"error: appointments database: {first}", file=sys.stderr)
-            return 1
-
-    return run
 
 
 def _store() -> AppointmentStore:

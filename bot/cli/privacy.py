@@ -32,8 +32,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fgt.set_defaults(func=guarded(lambda args: forget(args.contact)))
 
 
-def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Expected failures become one line on stderr and an exit status, never a traceback."""
+def guarded(handler: Callable[[argparse.Namespace], int], database: str = "database") -> Callable[[argparse.Namespace], int]:
+    """Expected failures become one line on stderr and an exit status, never a traceback: every data
+    command of the CLI runs through it (``database`` names the store in its error line)."""
 
     def run(args: argparse.Namespace) -> int:
         try:
@@ -43,7 +44,7 @@ def guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.
             return 2
         except SQLAlchemyError as e:
             first = str(getattr(e, "orig", None) or e).strip().splitlines()[0]
-            print(f"error: database: {first}", file=sys.stderr)
+            print(f"error: {database}: {first}", file=sys.stderr)
             return 1
 
     return run
