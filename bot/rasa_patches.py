@@ -42,9 +42,9 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import rasa
 import rasa.core.agent
@@ -59,6 +59,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 PATCHED_RASA_VERSION = "3.6.21"
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @cache
@@ -138,36 +139,25 @@ class DebugLogCopies:
 class HonestTrackerStore(FailSafeTrackerStore):
     """Rasa's fail-safe wrapper without its fallbacks: a failure of the real store is logged and raised."""
 
-    def _failed(self, operation: str, error: Exception) -> None:
-        logger.error("tracker store %s failed (%s): the turn is not processed", operation, type(error).__name__)
+    @staticmethod
+    async def _honestly(operation: str, call: Awaitable[T]) -> T:
+        try:
+            return await call
+        except Exception as e:
+            logger.error("tracker store %s failed (%s): the turn is not processed", operation, type(e).__name__)
+            raise
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
-        try:
-            return await self._tracker_store.retrieve(sender_id)
-        except Exception as e:
-            self._failed("retrieve", e)
-            raise
+        return await self._honestly("retrieve", self._tracker_store.retrieve(sender_id))
 
     async def retrieve_full_tracker(self, sender_id: str) -> DialogueStateTracker | None:
-        try:
-            return await self._tracker_store.retrieve_full_tracker(sender_id)
-        except Exception as e:
-            self._failed("retrieve", e)
-            raise
+        return await self._honestly("retrieve", self._tracker_store.retrieve_full_tracker(sender_id))
 
     async def keys(self) -> Any:
-        try:
-            return await self._tracker_store.keys()
-        except Exception as e:
-            self._failed("keys", e)
-            raise
+        return await self._honestly("keys", self._tracker_store.keys())
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        try:
-            await self._tracker_store.save(tracker)
-        except Exception as e:
-            self._failed("save", e)
-            raise
+        await self._honestly("save", self._tracker_store.save(tracker))
 
 
 def apply() -> None:
