@@ -16,7 +16,7 @@ answered in traditional characters (:mod:`bot.channels.script`).
 **Processed or not, the reply says so.** Rasa stores a turn only at its very end (the tracker is saved
 after the last action), so a turn that *raises* (no conversation lock: Redis down or the lock still held;
 the tracker store unreachable) left nothing in the conversation. Its user is told that this message was
-not processed and should be sent again (``safe_rest_texts.yml``: ``not_processed``), never policy_kb's
+not processed and should be sent again (``turn_texts.yml``: ``not_processed``), never policy_kb's
 "your message was not lost", which is kept for a turn that was stored but produced no message (the action
 server down). Every such reply carries ``custom: {"turn": <outcome>}`` (``not_processed``, ``busy``,
 ``unanswered``), which the chat page ignores and tests and load runs count, so "answered politely but
@@ -38,7 +38,6 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -47,8 +46,8 @@ from sanic.request import Request
 
 from bot import metrics
 from bot.channels.script import match_script
+from bot.channels.turn_texts import turn_texts
 from bot.web.texts import texts
-from i18n import Catalogue
 from lexicon.user_text import MAX_MESSAGE_CHARS, clean_user_text
 from policy_kb.lang import detect
 from policy_kb.messages import message
@@ -61,7 +60,6 @@ MAX_SENDER_CHARS = 128
 TURN_OUTCOME = "turn"
 NOT_PROCESSED, BUSY, UNANSWERED = "not_processed", "busy", "unanswered"
 
-own_texts = Catalogue(Path(__file__).with_name("safe_rest_texts.yml"))
 
 
 def polite(sender: str | None, text: str, outcome: str) -> dict[str, Any]:
@@ -206,12 +204,12 @@ class SafeRestInput(RestInput):
             except Busy as e:
                 metrics.error("rasa", "busy")
                 metrics.log_turn("rasa", turn, channel="rest", outcome=BUSY, reason=str(e))
-                reply = polite(msg.sender_id, own_texts("busy", lang), BUSY)
+                reply = polite(msg.sender_id, turn_texts("busy", lang), BUSY)
             except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
                 # Rasa saves a turn only once it is done: one that raised left nothing in the conversation
                 logger.exception("turn failed for %s: not processed", msg.sender_id)
                 metrics.log_turn("rasa", turn, channel="rest", outcome=NOT_PROCESSED)
-                reply = polite(msg.sender_id, own_texts("not_processed", lang), NOT_PROCESSED)
+                reply = polite(msg.sender_id, turn_texts("not_processed", lang), NOT_PROCESSED)
             if isinstance(collector, CollectingOutputChannel):
                 if reply is not None:  # whatever the turn said before it failed is not what the user gets
                     collector.messages[:] = [reply]

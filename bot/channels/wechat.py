@@ -62,6 +62,7 @@ from sanic.response import HTTPResponse
 
 from bot import metrics
 from bot.channels.script import in_script
+from bot.channels.turn_texts import turn_texts
 from bot.channels.wechat_api import DEFAULT_API_BASE, CustomerServiceAPI
 from bot.channels.wechat_followups import Followups
 from bot.channels.wechat_format import (
@@ -432,16 +433,21 @@ class WeChatInput(InputChannel):
             await self._save_state(openid, UserState(state.options, pages[1:]))
             return pages[0]
         collector = WeChatCollector()
+        raised = False
         try:
             turn = meta.setdefault(metrics.TURN_KEY, metrics.turn_id())
             await metrics.observed("rasa", "wechat", turn, on_new_message(UserMessage(
                 text, collector, sender_id=sender_id(openid), input_channel=self.name(), metadata=meta)))
         except Exception:  # noqa: BLE001 - whatever failed, the user still gets an answer
             logger.exception("WeChat turn for %s failed", _anon(openid))
-        await self.followups.remember(openid, typed if choice is None else None, collector.messages)
-        rendered = render(collector.messages)
-        if not rendered.text:  # action server down, crashed action, locked tracker: never silence
-            rendered = Rendered(message("service_unavailable", language_of(text)), [], language_of(text))
+            raised = True
+        # what a turn that raised said before it failed is not what the follower gets
+        await self.followups.remember(openid, typed if choice is None else None, [] if raised else collector.messages)
+        lang = language_of(text)
+        # Rasa stores a turn at its end: one that raised left nothing, so "send it again"
+        rendered = Rendered(turn_texts("not_processed", lang), [], lang) if raised else render(collector.messages)
+        if not rendered.text:  # stored, but the action server was down or an action crashed: never silence
+            rendered = Rendered(message("service_unavailable", lang), [], lang)
         # the whole reply in the follower's script, the channel's own words (options, "更多") included
         pages = paginate(in_script(rendered.text, typed), rendered.lang,
                          hint=in_script(texts("more_hint", rendered.lang), typed))

@@ -16,7 +16,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.lock_store import LockError
 
-from bot.channels.safe_rest import BUSY, NOT_PROCESSED, UNANSWERED, Busy, SafeRestInput, TurnGate, outcome, own_texts
+from bot.channels.safe_rest import BUSY, NOT_PROCESSED, UNANSWERED, Busy, SafeRestInput, TurnGate, outcome
+from bot.channels.turn_texts import turn_texts
 from policy_kb.messages import message
 
 Turn = Callable[[UserMessage], Awaitable[Any]]
@@ -56,7 +57,7 @@ async def answers(msg: UserMessage) -> None:
 def test_a_turn_that_raised_is_answered_as_not_processed(monkeypatch: pytest.MonkeyPatch, turn: Turn) -> None:
     replies = reply(monkeypatch, turn)
     assert [outcome(r) for r in replies] == [NOT_PROCESSED]
-    assert replies[0]["text"] == own_texts("not_processed", "en")
+    assert replies[0]["text"] == turn_texts("not_processed", "en")
     # not the "your message was not lost" of a stored turn: nothing of this one is in the conversation
     assert replies[0]["text"] != message("service_unavailable", "en") and "again" in replies[0]["text"]
 
@@ -94,7 +95,7 @@ def test_turns_past_the_queue_wait_are_answered_busy(monkeypatch: pytest.MonkeyP
     first, second = asyncio.run(both())
     assert ran == ["one"]  # the second turn never reached Rasa
     assert [outcome(r) for r in first] == [None]
-    assert [(r["text"], outcome(r)) for r in second] == [(own_texts("busy", "en"), BUSY)]
+    assert [(r["text"], outcome(r)) for r in second] == [(turn_texts("busy", "en"), BUSY)]
 
 
 def test_the_gate_serves_first_come_first_served_and_bounds_the_queue() -> None:
