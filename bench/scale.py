@@ -36,7 +36,7 @@ from bench.load import WARMUP_SECONDS, locust
 from bench.scenarios import BOOKING_EN, PICK_SLOT, SLOT_PAYLOAD
 from bot.channels.safe_rest import BUSY, NOT_PROCESSED, UNANSWERED
 from bot.model import ROOT
-from bot.runner import SCALE_TURN_DEFAULTS
+from bot.runner import TURN_DEFAULTS
 from tests.scale.stack import ScaleStack, Turn, in_order_without_interleaving, scale_stack, talk, user_texts
 
 RESULTS = ROOT / "bench" / "results"
@@ -194,7 +194,7 @@ def load(stack: ScaleStack) -> dict:
             "answered_p95_ms": _pct(answered_ms, 95) if answered_ms else None, "max_ms": round(max(times), 1),
             "trackers_exact_and_in_order": f"{exact}/{CONVERSATIONS}",
             "booking_conversations": sum(1 for v in scripts.values() if v is BOOKING), **bookings(),
-            "turn_queue": {k: os.environ.get(k) or v for k, v in SCALE_TURN_DEFAULTS.items()}, **cpu}
+            "turn_queue": {k: os.environ.get(k) or v for k, v in TURN_DEFAULTS.items()}, **cpu}
 
 
 def length(stack: ScaleStack) -> dict:

@@ -22,8 +22,8 @@ server down). Every such reply carries ``custom: {"turn": <outcome>}`` (``not_pr
 ``unanswered``), which the chat page ignores and tests and load runs count, so "answered politely but
 not processed" is never mistaken for an answer.
 
-**Bounded queue** (scale profile; off unless ``TURN_CONCURRENCY`` is set): at most ``TURN_CONCURRENCY``
-turns of this replica run at once, the others wait in arrival order (:class:`TurnGate`). A turn that
+**Bounded queue** (both profiles: ``bot.runner.TURN_DEFAULTS``; off where ``TURN_CONCURRENCY`` is unset):
+at most ``TURN_CONCURRENCY`` turns of this replica run at once, the others wait in arrival order (:class:`TurnGate`). A turn that
 waited ``TURN_QUEUE_WAIT_S`` (default 20 s, below nginx's 30 s) or found ``TURN_QUEUE`` (default 500)
 turns already waiting is not run: its user gets the polite ``busy`` answer, counted as
 ``jincai_errors_total{component="rasa",kind="busy"}``. Without it one event loop shares the CPU among
