@@ -74,7 +74,7 @@ NGINX_DEFAULTS = {"NGINX_BODY_LIMIT": "64k", "NGINX_ACTION_BODY_LIMIT": "16m", "
 #: The bounded turn queue of every Rasa server, in both profiles (bot/channels/safe_rest.py): turns at once,
 #: turns waiting, longest wait (below NGINX_READ_TIMEOUT_S, so a turn is answered "busy" rather than cut
 #: off). Turns taken in arrival order finish sooner than all of them sharing the event loop: at 20
-#: concurrent conversations the p95 went from 760 ms without the queue to 460 ms with it (bench/README.md).
+#: concurrent conversations the p95 went from 760 ms without the queue to 540 ms with it (bench/README.md).
 TURN_DEFAULTS = {"TURN_CONCURRENCY": "4", "TURN_QUEUE": "500", "TURN_QUEUE_WAIT_S": "20"}
 
 

@@ -23,11 +23,12 @@ server down). Every such reply carries ``custom: {"turn": <outcome>}`` (``not_pr
 not processed" is never mistaken for an answer.
 
 **Bounded queue** (both profiles: ``bot.runner.TURN_DEFAULTS``; off where ``TURN_CONCURRENCY`` is unset):
-at most ``TURN_CONCURRENCY`` turns of this replica run at once, the others wait in arrival order (:class:`TurnGate`). A turn that
-waited ``TURN_QUEUE_WAIT_S`` (default 20 s, below nginx's 30 s) or found ``TURN_QUEUE`` (default 500)
-turns already waiting is not run: its user gets the polite ``busy`` answer, counted as
-``jincai_errors_total{component="rasa",kind="busy"}``. Without it one event loop shares the CPU among
-every waiting turn, all of them finish late together and nginx cuts them off after work was done.
+at most ``TURN_CONCURRENCY`` turns of this replica run at once, the others wait in arrival order
+(:class:`TurnGate`). A turn that waited ``TURN_QUEUE_WAIT_S`` (default 20 s, below nginx's 30 s) or
+found ``TURN_QUEUE`` (default 500) turns already waiting is not run: its user gets the polite ``busy``
+answer, counted as ``jincai_errors_total{component="rasa",kind="busy"}``. Without it one event loop
+shares the CPU among every waiting turn, all of them finish late together and nginx cuts them off after
+work was done.
 """
 
 from __future__ import annotations
@@ -59,7 +60,6 @@ MAX_SENDER_CHARS = 128
 #: ``custom: {TURN_OUTCOME: ...}`` on a polite reply: the turn was not run (raised, or no room), or ran unanswered.
 TURN_OUTCOME = "turn"
 NOT_PROCESSED, BUSY, UNANSWERED = "not_processed", "busy", "unanswered"
-
 
 
 def polite(sender: str | None, text: str, outcome: str) -> dict[str, Any]:

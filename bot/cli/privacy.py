@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     fgt.set_defaults(func=guarded(lambda args: forget(args.contact)))
 
 
-def guarded(handler: Callable[[argparse.Namespace], int], database: str = "database") -> Callable[[argparse.Namespace], int]:
+def guarded(handler: Callable[[argparse.Namespace], int],
+            database: str = "database") -> Callable[[argparse.Namespace], int]:
     """Expected failures become one line on stderr and an exit status, never a traceback: every data
     command of the CLI runs through it (``database`` names the store in its error line)."""
 
