@@ -349,16 +349,21 @@ class _AskEligibility(AskSlot, ABC):
 
 
 def _asks_the_policy_too(message: dict[str, Any]) -> bool:
-    """A question with substance, not a bare "am I eligible?" or an answer like "PhD, 8 years".
+    """Whether the message may ask the policy too, not only give an answer like "PhD, 8 years".
 
-    Substance: it names something the KB knows (a degree, a field, a benefit ...) or is a whole
-    sentence of at least :data:`SENTENCE_UNITS` words (Chinese characters count one each).
+    A pre-check request counts when it has substance or is a question: the NLU takes some policy
+    questions for one ("team members 我自己选可以吗"), and those must not lose their answer. A bare
+    "am I eligible?" asks too, but the search finds no one clear article for it, so only the form's
+    question follows. Profile facts (``inform``) count when they have substance and ask.
+    Substance: the message names something the KB knows (a degree, a field, a benefit ...) or is a
+    whole sentence of at least :data:`SENTENCE_UNITS` words (Chinese characters count one each).
     """
     text = message.get("text") or ""
     substance = any(e.get("entity") not in ("language", "target_language") for e in message.get("entities") or []) \
         or word_units(text) >= SENTENCE_UNITS
+    asks = bool(_QUESTION.search(text))
     intent = (message.get("intent") or {}).get("name")
-    return substance and (intent == "check_eligibility" or intent == "inform" and bool(_QUESTION.search(text)))
+    return (intent == "check_eligibility" and (substance or asks)) or (intent == "inform" and substance and asks)
 
 
 SENTENCE_UNITS = 10

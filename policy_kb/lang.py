@@ -1,8 +1,12 @@
 """Which language to answer in: ``zh`` or ``en``.
 
 Users mix languages ("我是PhD，能申请吗", "Can I get 绿卡 in Shanxi?"). The reply language is the one
-carrying the sentence: Chinese when Han characters outweigh Latin words by the ratio below (a Chinese
-word averages about 1.5 characters), English otherwise. Text with neither (emoji, digits) has no
+carrying the sentence, the *matrix* language of code-switching: the one whose grammar words frame it
+(question particles and pronouns, 吗 / 怎么 / 我; "is", "how", "the", "I"), while the other gives only
+the terms ("where is the 外国人来晋工作服务窗口?" is English however many Han characters its term has;
+"relocation allowance 有多少？" is Chinese). When both or neither language has such words, the
+count decides: Chinese when Han characters outweigh Latin words by the ratio below (a Chinese word
+averages about 1.5 characters), English otherwise. Text with neither script (emoji, digits) has no
 language and the caller keeps the conversation's current one.
 
 Script: Chinese written in traditional characters (the closing clause invites talent from Hong Kong,
@@ -25,6 +29,16 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 _HAN_PER_WORD = 1.5
+#: Chinese grammar words: question particles, interrogatives, first and second person (not 能 / 他 / 要,
+#: which are inside terms: 新能源, 其他, 需要).
+_ZH_FRAME = re.compile(r"[吗呢吧嘛么呀啊哪啥咋怎我你您了]|多少|多久|可以|有没有|是不是|能不能|能否|要不要|是否")
+#: English grammar words. Matched in lower or title case only: "IT", "US" and "A" (A类) are terms.
+_EN_FRAME = frozenset({
+    "i", "im", "i'm", "me", "my", "you", "your", "u", "we", "our", "us", "is", "are", "am", "was", "were", "be",
+    "been", "do", "does", "did", "can", "could", "will", "would", "should", "may", "must", "the", "an", "how",
+    "what", "whats", "what's", "where", "when", "who", "why", "which", "there", "this", "that", "it", "its", "for",
+    "of", "to", "in", "on", "at", "with", "from", "and", "or", "if", "any", "have", "has", "pls", "please"})
+_EN_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 
 
 def han_and_words(text: str) -> tuple[int, int]:
@@ -42,6 +56,11 @@ def detect(text: str, default: Lang | None = None) -> Lang | None:
     han, words = han_and_words(text)
     if han == 0 and words == 0:
         return default
+    if han and words:
+        zh_frame = _ZH_FRAME.search(text) is not None
+        en_frame = any(w.lower() in _EN_FRAME for w in _EN_WORD.findall(text) if w.islower() or w.istitle() or w == "I")
+        if zh_frame != en_frame:
+            return "zh" if zh_frame else "en"
     return "zh" if han > words * _HAN_PER_WORD else "en"
 
 

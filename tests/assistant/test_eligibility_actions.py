@@ -160,6 +160,15 @@ def test_a_whole_sentence_asks_the_policy_without_naming_a_kb_term() -> None:
     assert messages[0]["text"].endswith("(Source: Article 16)") and "highest degree" in messages[1]["text"]
 
 
+@pytest.mark.parametrize(("text", "lang", "cited"), [("team members 我自己选可以吗", "zh", "（依据：第十二条）"),
+                                                   ("can I pick my own team members?", "en", "(Source: Article 12)")])
+def test_a_short_policy_question_taken_for_a_precheck_request_keeps_its_answer(text: str, lang: str, cited: str) -> None:
+    tracker = _starting_form(text, [{"entity": "language", "value": lang}])
+    tracker.slots["language"] = lang
+    messages, _ = run_action(AskDegree(), tracker)
+    assert len(messages) == 2 and messages[0]["text"].endswith(cited)
+
+
 PROFILES = [{"degree": "doctorate", "years_experience": 6, "field": "big_data", "age": 38},
             {"degree": "bachelor", "years_experience": 2, "field": "tourism", "age": 25}, {},
             {"degree": "master", "years_experience": 10, "field": "new_materials", "age": 45, "shanxi_roots": True}]

@@ -24,7 +24,7 @@ _NOT_A_LETTER = re.compile(r"[\W_]+")
 
 
 def eval_files() -> list[Path]:
-    return sorted([*BENCH.glob("eval_questions.yml"), *BENCH.glob("eval_v2/*.yml")])
+    return sorted([*BENCH.glob("eval_questions.yml"), *BENCH.glob("eval_v*/*.yml")])
 
 
 def question_key(text: str) -> str:
@@ -42,8 +42,8 @@ def eval_questions() -> dict[str, str]:
 
 def test_the_evaluation_sets_are_there_to_compare_with() -> None:
     names = {p.name for p in eval_files()}
-    assert {"eval_questions.yml", "dev.yml", "test.yml"} <= names
-    assert len(eval_questions()) > 400
+    assert {"eval_questions.yml", "dev.yml", "dev2.yml", "test.yml"} <= names
+    assert len(eval_questions()) > 700
 
 
 def test_the_key_ignores_case_punctuation_spaces_and_script() -> None:
