@@ -20,8 +20,8 @@ Two rankings, and their fusion (the default, :data:`RANKINGS`):
 Whatever the ranking, a question about another province's or city's policy ("上海给外籍博士多少补贴") is
 answered "nothing found" (:class:`policy_kb.text.Jurisdiction`): the policy is Shanxi's.
 
-Every constant here was tuned with ``make bench`` on ``bench/eval_v2/dev.yml`` only (``test`` is reported,
-never tuned on). When not confident the search answers "nothing found" rather than guess.
+Every constant here was tuned with ``make bench`` on the tuning sets only (``bench/eval_v2/dev.yml``; from
+2026-12-03 also ``dev2.yml``); ``bench/eval_v3/test.yml`` is reported, never tuned on. When not confident the search answers "nothing found" rather than guess.
 """
 
 from __future__ import annotations
