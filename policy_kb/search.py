@@ -18,7 +18,9 @@ Two rankings, and their fusion (the default, :data:`RANKINGS`):
   :data:`MIN_FUSED` and :data:`OUT_OF_SCOPE_MARGIN` times the ranker's "out of scope" probability.
 
 Whatever the ranking, a question about another province's or city's policy ("上海给外籍博士多少补贴") is
-answered "nothing found" (:class:`policy_kb.text.Jurisdiction`): the policy is Shanxi's.
+answered "nothing found" (:class:`policy_kb.text.Jurisdiction`): the policy is Shanxi's. So is one from
+a person who says they are a Chinese citizen ("我是中国籍的海归"; :func:`policy_kb.text.chinese_citizen_asking`):
+the policy is for foreign talent and, by its closing clause, talent from Hong Kong, Macao and Taiwan.
 
 Every constant here was tuned with ``make bench`` on the tuning sets only (``bench/eval_v2/dev.yml``; from
 2026-12-03 also ``dev2.yml``); ``bench/eval_v3/test.yml`` is reported, never tuned on. When not confident the search answers "nothing found" rather than guess.
@@ -37,7 +39,7 @@ from policy_kb.db import open_kb
 from policy_kb.lang import Lang, detect
 from policy_kb.ranker import ArticleRanker
 from policy_kb.source import Article, Fact, PolicySource
-from policy_kb.text import Analyzer, Jurisdiction, normalize
+from policy_kb.text import Analyzer, Jurisdiction, chinese_citizen_asking, normalize
 
 MAX_QUERY_CHARS = 500
 MIN_SCORE = 6.0
@@ -135,6 +137,8 @@ class Searcher:
         if not tokens:
             return Response(query, lang, "no_content")
         if self.jurisdiction.elsewhere(query):  # another province's or city's policy: not Shanxi's to answer
+            return Response(query, lang, "not_found")
+        if chinese_citizen_asking(query):  # the policy's people are foreign (and HK, Macao, Taiwan) talent
             return Response(query, lang, "not_found")
         scores = self._retriever.get_scores(tokens) if self._known(tokens) else np.zeros(len(self._docs))
         lexical = self._rank_articles(scores)

@@ -151,6 +151,28 @@ _EN_STUDIED = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bach
                          r"|universit\w*|college|uni)\b(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$")
 
 
+#: The asker says they are a (mainland) Chinese citizen: the policy is for foreign talent and, by its closing
+#: clause, talent from Hong Kong, Macao and Taiwan; a Chinese national's returnee support is not in it. First
+#: person and present tense only ("我不是中国公民", "I'm a former Chinese citizen" do not match).
+_CHINESE_CITIZEN = re.compile(
+    r"我(?:是|有|持|拿)?(?:的是)?(?:一名|一个|个)?(?:中国籍|中国国籍|中国公民|中国护照)"
+    r"|\bi(?:'m|’m| am|m)\s+(?:an?\s+)?chinese\s+(?:citizen|national)\b"
+    r"|\bi\s+(?:hold|have)\s+(?:a\s+)?chinese\s+(?:passport|citizenship|nationality)\b"
+    r"|\bas\s+a\s+chinese\s+(?:citizen|national)\b")
+
+
+#: What keeps a Chinese citizen's question in scope: Hong Kong, Macao and Taiwan residents are Chinese citizens
+#: (the closing clause covers them), and an employer or HR officer asks about hiring foreign talent.
+_CITIZEN_IN_SCOPE = re.compile(r"香港|澳门|台湾|港澳|\b(?:hong kong|macao|macau|taiwan|hk)\b"
+                               r"|招|聘|雇|\b(?:hire|hiring|recruit\w*|employ\w*)\b")
+
+
+def chinese_citizen_asking(text: str) -> bool:
+    """Whether ``text`` says the person asking is a Chinese citizen, asking for themselves (not as an employer)."""
+    norm = normalize(text)
+    return _CHINESE_CITIZEN.search(norm) is not None and _CITIZEN_IN_SCOPE.search(norm) is None
+
+
 class Jurisdiction:
     """Whether a question asks about another province's or city's policy rather than Shanxi's.
 

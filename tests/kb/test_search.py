@@ -150,6 +150,26 @@ def test_a_place_where_one_studied_or_comes_from_is_no_other_jurisdiction(search
     assert top(searcher, query).article == article
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["我是中国公民，在国外读完博士回太原，有安家费吗", "我持中国护照，来山西工作有机票补贴吗",
+     "I'm a Chinese citizen back from a PhD in the US, is there a settling-in allowance?",
+     "as a Chinese national with a foreign doctorate, can I get the travel subsidy?"],
+)
+def test_a_chinese_citizen_asking_for_themselves_is_told_the_policy_does_not_cover_it(searcher, query: str) -> None:
+    assert searcher.search(query).status == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("query", "article"),
+    [("我不是中国公民，获得友谊奖省里奖励多少", 14), ("我是中国籍HR，公司招老外的费用能全额列入成本吗", 20),
+     ("I used to be a Chinese citizen, now I'm Canadian: what does the province pay Friendship Award winners?", 14),
+     ("我是香港的中国公民，来山西工作能参照这个政策吗", None)],
+)
+def test_a_foreigner_an_employer_or_hong_kong_talent_is_still_answered(searcher, query: str, article) -> None:
+    assert top(searcher, query).article == article
+
+
 def test_every_ranking_answers_with_the_citation(searcher) -> None:
     kb = searcher.kb
     for ranking in RANKINGS:
