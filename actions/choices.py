@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from lexicon.normalize import to_simplified
 from lexicon.numerals import CN_NUMERAL, cn_int
 
 Option = dict[str, Any]  # a button: {"title": ..., "payload": "/intent{json}"}
@@ -139,15 +140,19 @@ def _one_short_reply(text: str) -> str | None:
     return None
 
 
+#: Chinese that asks, in folded text (simplified characters): particles, A-not-A forms ("能不能", "是不是"),
+#: colloquial 咋, and Cantonese ("可唔可以", "係唔係", "有冇", "點樣"), which Hong Kong talent write.
+ZH_ASKS = r"吗|么|呢|能不能|可不可以|有没有|是否|是不是|要不要|会不会|行不行|咋|可唔可以|系唔系|有冇|咩|点样|点解|边度"
 #: A question mark, a Chinese question word, or an English sentence opening like one ("what is ...",
 #: "can I ..."); "whatever it is called" answers.
-_QUESTION = re.compile(r"[?？]|吗|么|呢|能不能|可不可以|有没有|是否|怎么|如何|哪些|什么|多少|(?:^|[,;.!]\s*)(?:can|could|do|does|"
+_QUESTION = re.compile(r"[?？]|" + ZH_ASKS + r"|怎么|如何|哪些|什么|多少|(?:^|[,;.!]\s*)(?:can|could|do|does|"
                        r"did|is|are|was|will|would|should|may|what|which|how|who|where|when|why)\b")
 
 
 def is_question(text: str) -> bool:
     """Whether the text asks something ("绿卡有什么用？", "what is the green card") rather than answers."""
-    return bool(_QUESTION.search(fold(text) + ("?" if (text or "").rstrip().endswith(("?", "？")) else "")))
+    folded = to_simplified(fold(text))  # 嗎 and 吗 alike
+    return bool(_QUESTION.search(folded + ("?" if (text or "").rstrip().endswith(("?", "？")) else "")))
 
 
 # --------------------------------------------------------------------------- picking an offered option

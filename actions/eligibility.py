@@ -25,7 +25,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.choices import english_number, is_question, payload_entities, pick, short_reply
+from actions.choices import ZH_ASKS, english_number, is_question, payload_entities, pick, short_reply
 from actions.form_base import (
     FORM_STATE_SLOTS,
     STOP_FORM,
@@ -41,6 +41,7 @@ from actions.language import reply_language
 from actions.policy import ranked_answers
 from actions.texts import text
 from actions.verdict import PARTS, part, part_buttons, summary
+from lexicon.normalize import fold
 from lexicon.numerals import parse_number
 from policy_kb.eligibility.engine import evaluate
 from policy_kb.eligibility.profile import DEGREES, MAX_FIELD_CHARS, ProfileError, parse_profile
@@ -361,15 +362,15 @@ def _asks_the_policy_too(message: dict[str, Any]) -> bool:
     text = message.get("text") or ""
     substance = any(e.get("entity") not in ("language", "target_language") for e in message.get("entities") or []) \
         or word_units(text) >= SENTENCE_UNITS
-    asks = bool(_QUESTION.search(text))
+    asks = bool(_QUESTION.search(fold(text)))  # folded: 嗎 and 吗 alike
     intent = (message.get("intent") or {}).get("name")
     return (intent == "check_eligibility" and (substance or asks)) or (intent == "inform" and substance and asks)
 
 
 SENTENCE_UNITS = 10
 #: Question marks and words: "PhD, 8 years in big data" answers; "PhD in big data, can I apply?" also asks.
-_QUESTION = re.compile(r"[?？]|吗|么|呢|能不能|可不可以|有没有|是否|\b(?:can|could|do|does|am|is|are|will|would|what|which"
-                       r"|how|who|where|when|why|any)\b", re.I)
+_QUESTION = re.compile(r"[?？]|" + ZH_ASKS + r"|\b(?:can|could|do|does|am|is|are|will|would|what|which"
+                       r"|how|who|where|when|why|any)\b")
 
 
 def _form_was_running(tracker: Tracker) -> bool:

@@ -63,6 +63,17 @@ def test_questions_are_not_answers() -> None:
     assert not is_question("绿卡") and not is_question("work permit")
 
 
+@pytest.mark.parametrize("text", ["綠卡有什麼用", "我係香港博士，可唔可以申請", "有冇安家費", "博士是不是一定要五年经验",
+                                  "外国人才咋申请", "可以申請嗎"])
+def test_traditional_cantonese_and_colloquial_questions_are_questions(text: str) -> None:
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", ["硕士", "下周二下午", "太原", "第二个", "6年", "随便哪个都行", "哪天都行"])
+def test_answers_are_not_questions(text: str) -> None:
+    assert not is_question(text)
+
+
 def test_long_text_is_never_a_pick_or_a_short_reply() -> None:
     # the patterns only ever see MAX_SHORT characters, so their backtracking stays bounded
     for text in ("a" * 5000 + " 1", "9" * 5000, "第" * 5000 + "一个", "yes " * 2000):
