@@ -140,15 +140,15 @@ _ZH_BEFORE = re.compile(r"(?:从|比|跟|和|与)[^，。？！,.?!\s]?$")
 _ZH_LIVED = re.compile(r"^[^，。？！,.?!\s]{0,2}(?:工作|上班|生活|住|待|读|念|打工)")
 _ZH_AFTER = re.compile(r"^[^，。？！,.?!\s]{0,3}(?:读|念|毕业|上学|留学|上的学|大学|高校|学院|研究生|硕士|本科|博士|调|搬|过来|来晋|来山西|来太原)"
                        r"|^[^，。？！,.?!\s]{0,4}(?:相比|对比|比)")
-_EN_BEFORE = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bachelor'?s?|phd|doctorate|graduat\w*"
-                        r"|universit\w*|college|school|uni|job|worked|working|work|live[ds]?|living|based)\b"
+_EN_BEFORE = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bachelor'?s?|phd|doctorate"
+                        r"|(?:under|post)?grad\w*|universit\w*|college|school|uni|job|worked|working|work|live[ds]?|living|based)\b"
                         r"(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$"
                         r"|\b(?:from|than|compared (?:to|with)|vs\.?|versus|as \w+ as)\W+(?:the\W+)?$")
 _EN_AFTER = re.compile(r"^[\w'’]*\W+(?:universit|college|institute|normal|polytechnic)")
 #: Where someone studied, in China ("在北京读的硕士", "masters in beijing", "Taiyuan University"): a Chinese university.
 _ZH_STUDIED = re.compile(r"^[^，。？！,.?!\s]{0,3}(?:读|念|毕业|上学|留学|上的学|大学|高校|学院|研究生|硕士|本科|博士)")
-_EN_STUDIED = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bachelor'?s?|phd|doctorate|graduat\w*"
-                         r"|universit\w*|college|uni)\b(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$")
+_EN_STUDIED = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bachelor'?s?|phd|doctorate"
+                         r"|(?:under|post)?grad\w*|universit\w*|college|uni)\b(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$")
 
 
 #: The asker says they are a (mainland) Chinese citizen: the policy is for foreign talent and, by its closing

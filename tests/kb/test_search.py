@@ -143,7 +143,8 @@ def test_another_province_or_city_s_policy_is_out_of_scope_whatever_the_ranking(
 @pytest.mark.parametrize(
     ("query", "article"),
     [("我在上海读的本科，毕业能直接来山西工作吗", 10), ("I did my master's at a university in Beijing, can I work in Shanxi straight away?", 10),
-     ("从北京调到太原的外国专家有安家费吗", 6), ("来山西安家有补助吗", 6)],
+     ("从北京调到太原的外国专家有安家费吗", 6), ("来山西安家有补助吗", 6),
+     ("my friend finished undergrad in Beijing, can she start working in Shanxi right away?", 10)],
 )
 def test_a_place_where_one_studied_or_comes_from_is_no_other_jurisdiction(searcher, query: str, article: int) -> None:
     assert not searcher.jurisdiction.elsewhere(query)
