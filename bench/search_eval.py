@@ -1,11 +1,11 @@
 """Search accuracy and latency on the evaluation sets, for BM25 alone, the learned ranker alone and the fusion.
 
 Sets (:data:`EVAL_SETS`), each written by someone who had not read the KB's variants (issue 17):
-``dev`` and ``dev2`` of ``bench/eval_v2/`` and ``dev3`` (``bench/eval_v3/dev.yml``), which constants
-may be tuned on (``dev2`` was v2's ``test`` until its table had been seen too often to be held out), and
-``test``, ``bench/eval_v3/test.yml``, reported and never tuned on (both v3 files were written fresh on
-2026-12-03, each by someone who had read neither the KB nor any other set); and the older
-``eval_questions.yml``, on which the BM25 constants were once tuned (optimistic).
+``dev`` and ``dev2`` of ``bench/eval_v2/``, ``dev3`` (``bench/eval_v3/dev.yml``) and ``dev_zh`` (Chinese
+only, ``bench/eval_v3/dev_zh.yml``), which constants may be tuned on (``dev2`` was v2's ``test`` until its
+table had been seen too often to be held out), and ``test``, ``bench/eval_v3/test.yml``, reported and never
+tuned on (the v3 files were written fresh on 2026-12-03, each by someone who had read neither the KB nor any
+other set); and the older ``eval_questions.yml``, on which the BM25 constants were once tuned (optimistic).
 
 Top-1 / top-3: the question counts as answered when the first (any of the first three) result is one
 of its labelled articles. Out-of-scope questions (no label) count as right when the search finds
@@ -30,8 +30,8 @@ from policy_kb.search import RANKINGS, Searcher
 
 BENCH = Path(__file__).resolve().parent
 EVAL_SETS = {"dev": BENCH / "eval_v2" / "dev.yml", "dev2": BENCH / "eval_v2" / "dev2.yml",
-             "dev3": BENCH / "eval_v3" / "dev.yml", "test": BENCH / "eval_v3" / "test.yml",
-             "v1": BENCH / "eval_questions.yml"}
+             "dev3": BENCH / "eval_v3" / "dev.yml", "dev_zh": BENCH / "eval_v3" / "dev_zh.yml",
+             "test": BENCH / "eval_v3" / "test.yml", "v1": BENCH / "eval_questions.yml"}
 
 
 @dataclass
