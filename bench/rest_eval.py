@@ -1,10 +1,10 @@
 """The assistant over REST: answer accuracy on the evaluation set, turn latency, training cost.
 
-* accuracy: every question of the evaluation sets (``bench/eval_v2/`` dev and dev2, ``bench/eval_v3/``
-  test, and the older ``bench/eval_questions.yml``; :data:`bench.search_eval.EVAL_SETS`) in a fresh
-  conversation; right when the reply cites one of its labelled articles in the question's language (``（依据：第N条）`` /
-  ``(Source: Article N)``, read in simplified characters: a traditional question gets a traditional
-  reply), or, for out-of-scope questions, when it says the policy does not cover it. Counted per
+* accuracy: every question of the evaluation sets (the tuning sets dev, dev2, dev3 and dev_zh, the
+  held-out test, and the older ``bench/eval_questions.yml``; :data:`bench.search_eval.EVAL_SETS`) in a
+  fresh conversation; right when the reply cites one of its labelled articles in the question's language
+  (``（依据：第N条）`` / ``(Source: Article N)``, read in simplified characters: a traditional question gets
+  a traditional reply), or, for out-of-scope questions, when it says the policy does not cover it. Counted per
   language, colloquial slice, code-mixed and out of scope (:meth:`bench.search_eval.Case.slices`), with
   in-scope questions wrongly refused, in-scope questions left without any cited answer (a form started
   instead, say), and *invented figures*: numbers in a reply that appear nowhere in the KB, the domain,

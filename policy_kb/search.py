@@ -23,7 +23,8 @@ a person who says they are a Chinese citizen ("我是中国籍的海归"; :func:
 the policy is for foreign talent and, by its closing clause, talent from Hong Kong, Macao and Taiwan.
 
 Every constant here was tuned with ``make bench`` on the tuning sets only (``bench/eval_v2/dev.yml``; from
-2026-12-03 also ``dev2.yml``); ``bench/eval_v3/test.yml`` is reported, never tuned on. When not confident the search answers "nothing found" rather than guess.
+2026-12-03 also ``dev2.yml``); ``bench/eval_v3/test.yml`` is reported, never tuned on. When not confident
+the search answers "nothing found" rather than guess.
 """
 
 from __future__ import annotations

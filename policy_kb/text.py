@@ -141,7 +141,8 @@ _ZH_LIVED = re.compile(r"^[^，。？！,.?!\s]{0,2}(?:工作|上班|生活|住|
 _ZH_AFTER = re.compile(r"^[^，。？！,.?!\s]{0,3}(?:读|念|毕业|上学|留学|上的学|大学|高校|学院|研究生|硕士|本科|博士|调|搬|过来|来晋|来山西|来太原)"
                        r"|^[^，。？！,.?!\s]{0,4}(?:相比|对比|比)")
 _EN_BEFORE = re.compile(r"\b(?:stud(?:y|ied|ying)|degree|masters?|master's|bachelor'?s?|phd|doctorate"
-                        r"|(?:under|post)?grad\w*|universit\w*|college|school|uni|job|worked|working|work|live[ds]?|living|based)\b"
+                        r"|(?:under|post)?grad\w*|universit\w*|college|school|uni|job|worked|working|work|live[ds]?"
+                        r"|living|based)\b"
                         r"(?:\W+[\w'’]+){0,3}\W+(?:in|at)\W+$"
                         r"|\b(?:from|than|compared (?:to|with)|vs\.?|versus|as \w+ as)\W+(?:the\W+)?$")
 _EN_AFTER = re.compile(r"^[\w'’]*\W+(?:universit|college|institute|normal|polytechnic)")

@@ -163,7 +163,9 @@ def test_a_whole_sentence_asks_the_policy_without_naming_a_kb_term() -> None:
 @pytest.mark.parametrize(("text", "lang", "cited"), [("team members 我自己选可以吗", "zh", "（依据：第十二条）"),
                                                    ("can I pick my own team members?", "en", "(Source: Article 12)"),
                                                    ("團隊成員可唔可以我自己揀", "zh", "（依据：第十二条）")])
-def test_a_short_policy_question_taken_for_a_precheck_request_keeps_its_answer(text: str, lang: str, cited: str) -> None:
+def test_a_short_policy_question_taken_for_a_precheck_request_keeps_its_answer(text: str, lang: str,
+                                                                              cited: str) -> None:
+    # the action writes simplified characters; the channel turns a traditional question's reply traditional
     tracker = _starting_form(text, [{"entity": "language", "value": lang}])
     tracker.slots["language"] = lang
     messages, _ = run_action(AskDegree(), tracker)
