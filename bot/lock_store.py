@@ -125,10 +125,20 @@ class AtomicRedisLockStore(LockStore):
             logger.warning("lock store: a conversation lock expired before its turn ended")
         return released
 
-    async def _keep_alive(self, conversation_id: str, token: int) -> None:
+    async def _keep_alive(self, conversation_id: str, token: int, ended: asyncio.Event) -> None:
+        """Extend the lock every third of its lifetime until the turn has ``ended``.
+
+        The loop ends on the event, not on cancellation alone: redis-py 4.6 loses a cancellation that
+        arrives while it checks a pooled connection (``async_timeout(0)`` in ``can_read_destructive``
+        takes the cancel for its own timeout), and a keeper that missed its cancel would extend the
+        lock for ever, so the turn never returned and its conversation stayed locked.
+        """
         key = self.key(conversation_id)
-        while True:
-            await asyncio.sleep(self.lifetime_s / 3)
+        while not ended.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(ended.wait(), self.lifetime_s / 3)
+            if ended.is_set():
+                return
             with contextlib.suppress(RedisError):
                 if not await self._extend(keys=[key], args=[token, int(self.lifetime_s * 1000)]):
                     return
@@ -138,11 +148,14 @@ class AtomicRedisLockStore(LockStore):
                    wait_time_in_seconds: float = 1) -> AsyncIterator[int]:  # type: ignore[override]
         """Hold the conversation's lock for the block (Rasa's arguments are its defaults: ours are configured)."""
         token = await self.acquire(conversation_id)
-        keeper = asyncio.create_task(self._keep_alive(conversation_id, token))
+        ended = asyncio.Event()
+        keeper = asyncio.create_task(self._keep_alive(conversation_id, token, ended))
         try:
             yield token
         finally:
-            keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
-            await self.release(conversation_id, token)
+            ended.set()
+            keeper.cancel()  # cuts a slow extend short; the event ends the keeper if the cancel is lost
+            try:
+                await asyncio.wait([keeper])  # unlike ``await keeper``, a cancel of this turn still propagates
+            finally:
+                await self.release(conversation_id, token)

@@ -137,6 +137,50 @@ def test_a_turn_longer_than_the_lifetime_keeps_its_lock() -> None:
     asyncio.run(scenario())
 
 
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])  # uvloop: what Rasa's Sanic server runs on
+def test_every_turn_ends_though_redis_py_may_lose_the_keep_alives_cancel(loop: str) -> None:
+    """Short turns with a keep-alive every 10 ms, so turns often end while it is inside a Redis call.
+
+    redis-py 4.6 can lose that cancel (``async_timeout(0)`` when it checks a pooled connection). The
+    keeper used to stop on the cancel alone; then it extended the lock for ever and the turn never
+    returned: 300 turns hung after 2 to 60 of them on both loops, and the CI run of stop 21 hung here.
+    """
+    import random
+
+    import uvloop
+    store = atomic_store(lock_lifetime=0.03)
+    ended: list[int] = []
+
+    async def turns() -> None:
+        for i in range(300):
+            async with store.lock("c"):
+                await asyncio.sleep(random.uniform(0, store.lifetime_s))
+            ended.append(i)
+
+    runner = threading.Thread(target=uvloop.run if loop == "uvloop" else asyncio.run, args=(turns(),),
+                              daemon=True)  # a daemon: a hung loop must not hold the test run at exit
+    runner.start()
+    runner.join(timeout=90)
+    assert not runner.is_alive(), f"a turn never returned after {len(ended)} turns"
+    assert len(ended) == 300
+
+
+def test_a_cancelled_turn_releases_its_lock_and_stays_cancelled() -> None:
+    store = atomic_store()
+
+    async def scenario() -> None:
+        async def turn() -> None:
+            async with store.lock("c"):
+                await asyncio.sleep(10)
+        task = asyncio.create_task(turn())
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert await store.redis.get(store.key("c")) is None
+    asyncio.run(scenario())
+
+
 def test_an_expired_holder_cannot_delete_its_successors_lock() -> None:
     store = atomic_store(lock_lifetime=0.2)
 
