@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from lexicon.normalize import to_simplified
+from lexicon.normalize import fold as lexicon_fold
 from lexicon.numerals import CN_NUMERAL, cn_int
 
 Option = dict[str, Any]  # a button: {"title": ..., "payload": "/intent{json}"}
@@ -33,8 +33,9 @@ _FILLER_EN = re.compile(r"^(?:(?:um+|uh+|er+m*|well|so|and|please|pls|plz)[ ,]+)
 
 
 def fold(text: str) -> str:
-    """NFKC, case-folded, trimmed of edge punctuation and spaces: "  ＹＥＳ！" -> "yes"."""
-    return unicodedata.normalize("NFKC", text or "").casefold().strip(_EDGE_PUNCT)
+    """The lexicon's one normal form (NFKC, simplified, lower case), trimmed of edge punctuation too:
+    "  ＹＥＳ！" -> "yes", "確認。" -> "确认", so replies typed in traditional characters match."""
+    return lexicon_fold(text).strip(_EDGE_PUNCT)
 
 
 #: Short replies and picks are short: longer text is never one, and the patterns below only ever see
@@ -151,8 +152,7 @@ _QUESTION = re.compile(r"[?？]|" + ZH_ASKS + r"|怎么|如何|哪些|什么|多
 
 def is_question(text: str) -> bool:
     """Whether the text asks something ("绿卡有什么用？", "what is the green card") rather than answers."""
-    folded = to_simplified(fold(text))  # 嗎 and 吗 alike
-    return bool(_QUESTION.search(folded + ("?" if (text or "").rstrip().endswith(("?", "？")) else "")))
+    return bool(_QUESTION.search(fold(text) + ("?" if (text or "").rstrip().endswith(("?", "？")) else "")))
 
 
 # --------------------------------------------------------------------------- picking an offered option

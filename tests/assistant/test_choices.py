@@ -35,6 +35,7 @@ def test_a_pick_by_title() -> None:
     confirm = [{"title": "Confirm", "payload": "/affirm"}, {"title": "Don't book", "payload": "/deny"}]
     assert pick("ok", confirm) is None, "a Latin word is matched as a whole word, not inside 'book'"
     assert pick("the top one", SLOTS) == 0
+    assert pick("省級窗口", WINDOWS) == 0 and pick("第二個", WINDOWS) == 1, "traditional characters pick alike"
 
 
 @pytest.mark.parametrize(("reply", "kind"), [
@@ -47,6 +48,8 @@ def test_a_pick_by_title() -> None:
     ("算了，先留着", "keep"), ("嗯，不对", "deny"), ("ok, cancel it", "cancel"), ("no, keep it", "deny"),
     ("算了，大同", None), ("好，明天下午三点", None), ("嗯，什么？", None),
     ("I want to go to Datong", None), ("绿卡有什么用", None), ("", None),
+    # typed in traditional characters (the closing clause invites Hong Kong, Macao and Taiwan talent)
+    ("確認", "affirm"), ("對", "affirm"), ("不預約了", "stop"), ("隨便", "any"),
 ])
 def test_short_replies(reply: str, kind: str | None) -> None:
     assert short_reply(reply) == kind
