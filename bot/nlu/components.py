@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from extraction.entities import extractor
-from lexicon.normalize import fold
+from lexicon.normalize import fold, to_simplified
 from policy_kb.lang import detect
 
 
@@ -55,7 +55,22 @@ class WhitespaceSafeJiebaTokenizer(JiebaTokenizer):
         return super().load(config, model_storage, resource, execution_context, **kwargs)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        return [t for t in super().tokenize(message, attribute) if t.text.strip()]
+        """Jieba's tokens of the text in simplified characters, at their places in the text as typed.
+
+        The training data is simplified; a question in traditional characters shared few n-grams with
+        it, so "綠卡有什麼用" was read as ``help`` where "绿卡有什么用" is ``ask_policy``. Jieba splits
+        the simplified text (its dictionary is simplified: 綠卡 is two characters to it, 绿卡 one word),
+        and the features, built from the tokens, see one script. OpenCC's ``t2s`` keeps the length of
+        nearly every text, so the offsets hold; where it does not, each token is converted instead.
+        """
+        typed = message.get(attribute) or ""
+        simplified = to_simplified(typed)
+        if simplified != typed and len(simplified) == len(typed):
+            tokens = super().tokenize(Message(data={attribute: simplified}), attribute)
+        else:
+            tokens = [Token(to_simplified(t.text), t.start, t.end, t.data, to_simplified(t.lemma))
+                      for t in super().tokenize(message, attribute)]
+        return [t for t in tokens if t.text.strip()]
 
 
 def _load_kb_words() -> None:

@@ -29,6 +29,16 @@ def test_chinese_policy_question_is_answered_in_chinese_with_citation(services) 
     assert "（依据：第十八条）" in reply and "绿卡" in reply
 
 
+@pytest.mark.parametrize("simplified", ["绿卡有什么用", "博士来晋有哪些资助", "配偶可以一起来吗"])
+def test_a_question_in_traditional_characters_is_understood_like_its_simplified_twin(services, simplified: str) -> None:
+    """The NLU reads simplified characters: "綠卡有什麼用" got the help menu where "绿卡有什么用" got article 18."""
+    from lexicon.normalize import to_simplified, to_traditional
+
+    twin, typed = Chat(services).text(simplified), Chat(services).text(to_traditional(simplified))
+    assert "（依据：" in twin and "（依據：" in typed
+    assert to_simplified(typed) == twin
+
+
 def test_english_policy_question_is_answered_in_english_with_citation(services) -> None:
     chat = Chat(services)
     reply = chat.say("How much is the Friendship Award?")
