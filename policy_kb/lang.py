@@ -7,7 +7,8 @@ the terms ("where is the 外国人来晋工作服务窗口?" is English however 
 "relocation allowance 有多少？" is Chinese). When both or neither language has such words, the
 count decides: Chinese when Han characters outweigh Latin words by the ratio below (a Chinese word
 averages about 1.5 characters), English otherwise. Text with neither script (emoji, digits) has no
-language and the caller keeps the conversation's current one.
+language and the caller keeps the conversation's current one; nor has an e-mail address, which is
+a word of neither language ("lilei@example.com" typed in a Chinese booking keeps it Chinese).
 
 Script: Chinese written in traditional characters (the closing clause invites talent from Hong Kong,
 Macao and Taiwan) is answered in traditional characters. Both conversions are OpenCC's and live in
@@ -19,6 +20,7 @@ traditional-only than simplified-only.
 from __future__ import annotations
 
 import re
+import string
 from typing import Literal
 
 from lexicon.normalize import to_simplified, to_traditional
@@ -41,6 +43,24 @@ _EN_FRAME = frozenset({
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 
 
+_ADDRESS_CHARS = string.ascii_letters + string.digits + "._%+-"
+
+
+def _without_email_addresses(text: str) -> str:
+    """``text`` without its e-mail addresses: "我的邮箱是lilei@example.com" -> "我的邮箱是 ".
+
+    By ``str`` methods around each "@", not a regex: a pattern for "letters, @, letters" backtracks over
+    every run of letters without an "@" (quadratic in the run); these are linear whatever the text.
+    """
+    if "@" not in text:
+        return text
+    parts = text.split("@")
+    kept = [parts[0].rstrip(_ADDRESS_CHARS)]
+    kept += [part.lstrip(_ADDRESS_CHARS).rstrip(_ADDRESS_CHARS) for part in parts[1:-1]]
+    kept.append(parts[-1].lstrip(_ADDRESS_CHARS))
+    return " ".join(kept)
+
+
 def han_and_words(text: str) -> tuple[int, int]:
     """How many Han characters and Latin words ``text`` has: the counts every "how much does it say" uses."""
     return len(_HAN.findall(text)), len(_LATIN_WORD.findall(text))
@@ -53,6 +73,7 @@ def word_units(text: str) -> int:
 
 def detect(text: str, default: Lang | None = None) -> Lang | None:
     """``zh``/``en`` for ``text``, or ``default`` when it has no letters of either script."""
+    text = _without_email_addresses(text)
     han, words = han_and_words(text)
     if han == 0 and words == 0:
         return default

@@ -35,3 +35,17 @@ def test_the_language_whose_grammar_frames_the_message_is_the_reply_language(tex
 def test_text_without_letters_keeps_the_callers_language() -> None:
     assert detect("👍 123", default="en") == "en"
     assert detect("👍") is None
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("lilei@example.com", None), (" a.b+c@mail.example.cn。", None),  # a word of neither language
+    ("我的邮箱是lilei@example.com", "zh"), ("我的邮箱：lilei@example.com，电话13800138000", "zh"),
+    ("my e-mail is 王伟@example.cn", "en"), ("a@b.cn 和 c@d.cn 都可以吗", "zh"),
+])
+def test_an_email_address_is_not_a_word_of_either_language(text: str, lang: str | None) -> None:
+    assert detect(text) == lang
+
+
+def test_removing_addresses_stays_linear_on_long_runs_without_an_at_sign() -> None:
+    """Two "@" around 100,000 letters: str methods, one pass (a backtracking pattern would take minutes)."""
+    assert detect("x@" + "a" * 100_000 + " 你好吗 " + "b" * 100_000 + "@y") == "zh"
