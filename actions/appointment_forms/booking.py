@@ -80,8 +80,10 @@ class ValidateBookingForm(AppointmentForm):
         return bool(get_catalogue().find_windows(reply)) or not isinstance(parse_when(reply, common.now()), DateError)
 
     def answers_another(self, slot: str, reply: str, tracker: Tracker) -> bool:
-        """"Datong" while the service is asked, "next Friday" while the window is: the city or the date,
-        said back, and the question asked again."""
+        """"Datong" while the service is asked, "next Friday" while the window is, "不对，改成大同" while
+        the time is: the city or the date, said back, and the question asked again."""
+        if slot == "booking_start":
+            return self.carries(reply, tracker) and isinstance(parse_when(reply, common.now()), DateError)
         return slot in ("booking_service", "booking_window") and not self.reads(slot, reply, tracker) \
             and self.carries(reply, tracker)
 

@@ -130,6 +130,17 @@ def test_a_date_said_before_the_window_waits_for_it() -> None:
     assert all(s.date() == dt.date(2026, 12, 3) and s.hour >= 14 for s in starts(offer))
 
 
+def test_another_window_said_at_the_time_question_changes_it_and_asks_the_time_again() -> None:
+    """"不对，改成大同" at "which day?" is a correction of the window, not a date that could not be read."""
+    chat = FormChat("zh")
+    chat.start("booking_form", "预约", "book_appointment")
+    chat.say('/inform{"service": "work_permit"}')
+    chat.say("太原市")
+    again = text_of(chat.say("不对，改成大同"))
+    assert chat.slots["booking_window"] == "datong" and chat.slots["requested_slot"] == "booking_start"
+    assert "大同" in again and "您想约哪天什么时间" in again and "没看懂" not in again
+
+
 def test_typed_service_and_ambiguous_taiyuan() -> None:
     chat = FormChat("zh")
     chat.start("booking_form", "预约", "book_appointment")
