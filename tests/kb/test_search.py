@@ -43,6 +43,14 @@ def test_finds_the_article(searcher, query: str, article) -> None:
     assert top(searcher, query).article == article
 
 
+def test_the_help_menus_example_questions_get_the_article_that_answers_them(searcher) -> None:
+    """The help menu (domain/core.yml) suggests these; a degree with a benefit is the benefit's article
+    ("博士来晋有哪些资助" was article 1, who is recruited, not article 6, what they get)."""
+    examples = {"绿卡有什么用？": 18, "博士来晋有哪些资助？": 6, "What does the green card give me?": 18,
+                "What funding is there for PhDs?": 6}
+    assert {q: searcher.search(q).results[0].article for q in examples} == examples
+
+
 def test_synonyms_bridge_languages(searcher) -> None:
     for term, concept in [("green card", "green_card"), ("绿卡", "green_card"), ("PR", "permanent_residence"),
                           ("永久居留", "permanent_residence"), ("PhD", "doctorate"), ("博士", "doctorate")]:
