@@ -22,6 +22,8 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from lexicon.user_text import EMAIL_IN_TEXT as _EMAIL_IN_TEXT
+from lexicon.user_text import EMAIL_LOCAL_CHARS as _LOCAL
 from lexicon.user_text import clean_user_text
 
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0, O, 1, I
@@ -29,14 +31,11 @@ CODE_LENGTH = 8
 NAME_MAX = 100
 
 EMAIL_MAX = 254
-_LOCAL = "A-Za-z0-9.!#$%&'*+/=?^_`{|}~-"
 #: A whole address (``fullmatch``): local part of at most 64 characters, at most 8 domain labels.
 _EMAIL = re.compile(rf"[{_LOCAL}]{{1,64}}@(?:[a-z0-9](?:[a-z0-9-]{{0,61}}[a-z0-9])?\.){{1,8}}[a-z]{{2,63}}", re.I)
 _MAINLAND_MOBILE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-().]")
 _CODE_SEPARATORS = re.compile(r"[\s\-_]")
-#: An address inside a sentence: it starts where a local part starts (not in the middle of one).
-_EMAIL_IN_TEXT = re.compile(rf"(?<![{_LOCAL}])[{_LOCAL}]{{1,64}}@[A-Za-z0-9.-]{{1,253}}")
 #: A phone number inside a sentence: 8 to 32 digits and separators, starting at a digit run's start.
 _PHONE_IN_TEXT = re.compile(r"(?<![\d+])(?:\+|00)?\d[\d\s\-()]{6,30}\d")
 #: A name the writer introduces: "我叫张伟", "姓名：李娜", "my name is Anna Li" (the name itself is group 2).

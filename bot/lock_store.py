@@ -134,7 +134,7 @@ class AtomicRedisLockStore(LockStore):
         lock for ever, so the turn never returned and its conversation stayed locked.
         """
         key = self.key(conversation_id)
-        while not ended.is_set():
+        while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(ended.wait(), self.lifetime_s / 3)
             if ended.is_set():

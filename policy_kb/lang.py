@@ -20,10 +20,10 @@ traditional-only than simplified-only.
 from __future__ import annotations
 
 import re
-import string
 from typing import Literal
 
 from lexicon.normalize import to_simplified, to_traditional
+from lexicon.user_text import EMAIL_IN_TEXT
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -43,24 +43,6 @@ _EN_FRAME = frozenset({
 _EN_WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 
 
-_ADDRESS_CHARS = string.ascii_letters + string.digits + "._%+-"
-
-
-def _without_email_addresses(text: str) -> str:
-    """``text`` without its e-mail addresses: "我的邮箱是lilei@example.com" -> "我的邮箱是 ".
-
-    By ``str`` methods around each "@", not a regex: a pattern for "letters, @, letters" backtracks over
-    every run of letters without an "@" (quadratic in the run); these are linear whatever the text.
-    """
-    if "@" not in text:
-        return text
-    parts = text.split("@")
-    kept = [parts[0].rstrip(_ADDRESS_CHARS)]
-    kept += [part.lstrip(_ADDRESS_CHARS).rstrip(_ADDRESS_CHARS) for part in parts[1:-1]]
-    kept.append(parts[-1].lstrip(_ADDRESS_CHARS))
-    return " ".join(kept)
-
-
 def han_and_words(text: str) -> tuple[int, int]:
     """How many Han characters and Latin words ``text`` has: the counts every "how much does it say" uses."""
     return len(_HAN.findall(text)), len(_LATIN_WORD.findall(text))
@@ -73,7 +55,7 @@ def word_units(text: str) -> int:
 
 def detect(text: str, default: Lang | None = None) -> Lang | None:
     """``zh``/``en`` for ``text``, or ``default`` when it has no letters of either script."""
-    text = _without_email_addresses(text)
+    text = EMAIL_IN_TEXT.sub(" ", text)  # "我的邮箱是lilei@example.com" -> "我的邮箱是 "
     han, words = han_and_words(text)
     if han == 0 and words == 0:
         return default

@@ -65,7 +65,9 @@ class WhitespaceSafeJiebaTokenizer(JiebaTokenizer):
         """
         typed = message.get(attribute) or ""
         simplified = to_simplified(typed)
-        if simplified != typed and len(simplified) == len(typed):
+        if simplified == typed:  # nearly every message: nothing to convert
+            tokens = super().tokenize(message, attribute)
+        elif len(simplified) == len(typed):
             tokens = super().tokenize(Message(data={attribute: simplified}), attribute)
         else:
             tokens = [Token(to_simplified(t.text), t.start, t.end, t.data, to_simplified(t.lemma))
